@@ -1,0 +1,113 @@
+import Type from 'typebox';
+
+/** The four tasks a family may serve; a bundle carries any subset. */
+export const TASK_NAMES = ['classify', 'segment', 'depth', 'detect'] as const;
+
+const Milliseconds = (description: string, defaultValue: number) =>
+  Type.Integer({ minimum: 1, maximum: 600_000, default: defaultValue, description });
+
+const DeadlineBounds = (defaultMs: number) =>
+  Type.Object(
+    {
+      defaultMs: Milliseconds('deadline used when the request names none (ms after arrival)', defaultMs),
+      minMs: Milliseconds('smallest deadline a request may ask for (ms)', 1),
+      maxMs: Milliseconds('largest deadline a request may ask for (ms)', 60_000),
+    },
+    { additionalProperties: false, default: {} },
+  );
+
+const ServerSchema = Type.Object(
+  {
+    port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080, description: 'TCP port; env PORT overrides' }),
+    host: Type.String({ minLength: 1, default: '0.0.0.0', description: 'listen address; env HOST overrides' }),
+    shutdownGraceMs: Milliseconds('time accepted requests get to finish after SIGTERM before a forced exit', 10_000),
+    bodyTimeoutMs: Milliseconds('time a client gets to send the whole request (408 REQUEST_TIMEOUT after)', 30_000),
+    docs: Type.Boolean({ default: true, description: 'serve the OpenAPI document and Swagger UI at /docs' }),
+    modelName: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', description: 'KServe model name; default: the bundle name' }),
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const LimitsSchema = Type.Object(
+  {
+    bodyBytes: Type.Integer({ minimum: 1024, maximum: 1 << 30, default: 8 * 1024 * 1024, description: 'largest request body (bytes)' }),
+    pixels: Type.Integer({ minimum: 1, maximum: 1 << 30, default: 25_000_000, description: 'largest image (width × height), checked before decoding' }),
+    multipart: Type.Object(
+      {
+        parts: Type.Integer({ minimum: 1, maximum: 100, default: 8, description: 'most parts (files + fields) in one multipart body' }),
+        fieldBytes: Type.Integer({ minimum: 1, maximum: 1 << 20, default: 1024, description: 'largest non-file field value (bytes)' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const EngineSchema = Type.Object(
+  {
+    bundle: Type.String({ minLength: 1, default: 'models/fmnist-s-l', description: 'bundle directory (relative to the working directory)' }),
+    fallbackBundle: Type.Optional(
+      Type.String({ minLength: 1, description: 'bundle used, with a warning, when `bundle` does not exist' }),
+    ),
+    device: Type.Enum(['cpu', 'cuda', 'auto'], { default: 'cpu', description: 'execution provider; auto = cuda when available' }),
+    threads: Type.Integer({ minimum: 1, maximum: 256, default: 2, description: 'ORT intra-op threads' }),
+    maxBatch: Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'largest batch the engine runs' }),
+    warmup: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'profile every (task, stitch, batch) before reporting ready' }),
+        runs: Type.Integer({ minimum: 1, maximum: 100, default: 2, description: 'timed runs per shape (median is kept)' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const ControllerSchema = Type.Object(
+  {
+    policy: Type.String({ minLength: 1, default: 'slackfit', description: 'stitch-selection policy name' }),
+    queueBound: Type.Integer({ minimum: 1, maximum: 100_000, default: 64, description: 'most queued requests (all tasks); more → 429 QUEUE_FULL' }),
+    deadlines: Type.Object(
+      {
+        classify: DeadlineBounds(200),
+        segment: DeadlineBounds(1000),
+        depth: DeadlineBounds(1000),
+        detect: DeadlineBounds(1000),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const LoggingSchema = Type.Object(
+  {
+    level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+    requestIdHeader: Type.String({ minLength: 1, default: 'x-request-id', description: 'incoming header reused as the request id' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/** The whole service configuration: the single source of its types and defaults. */
+export const ConfigSchema = Type.Object(
+  {
+    server: ServerSchema,
+    limits: LimitsSchema,
+    engine: EngineSchema,
+    controller: ControllerSchema,
+    logging: LoggingSchema,
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Type.Static<typeof ConfigSchema>;
+export type ServerConfig = Config['server'];
+export type LimitsConfig = Config['limits'];
+export type EngineConfig = Config['engine'];
+export type ControllerConfig = Config['controller'];
+export type LoggingConfig = Config['logging'];
+export type TaskName = (typeof TASK_NAMES)[number];
+/** Deadline bounds of one task, in ms relative to the request's arrival. */
+export type DeadlineBoundsConfig = ControllerConfig['deadlines'][TaskName];
