@@ -1,0 +1,256 @@
+"""Analytic FLOPs and parameter counts per stitch, counted the fvcore way.
+
+fvcore's ``FlopCountAnalysis`` (the tool behind every official SN-Net/SN-Netv2 FLOPs file) counts one
+multiply-add as one FLOP, and only for the ops it has default handles for (:data:`FVCORE_HANDLES`):
+linear/matmul/bmm/einsum/conv as MACs, ``layer_norm``/``group_norm`` as 5 per element (with affine),
+eval ``batch_norm`` as 2 per element, bilinear upsampling as 4 per output element, nearest as 1,
+``adaptive_avg_pool2d`` as 1 per input element. Softmax, GELU, residual adds, LayerScale multiplies and
+position-embedding adds are not counted. For a ViT at batch 1 with ``N`` patches and ``T = N + 1`` tokens:
+
+* patch embedding conv: ``N · D · 3 · p²``
+* one block: ``2 · 5TD`` (two LayerNorms) ``+ 3TD²`` (qkv) ``+ 2T²D`` (q·kᵀ and attn·v) ``+ TD²`` (proj)
+  ``+ 2·mlp·TD²`` (fc1, fc2)
+* stitching layer: ``T · d_in · d_out``
+* classification: final LayerNorm ``5TD`` then the head on token 0 only: ``D · classes``.
+
+The SN-Net v1 DeiT quirk is reproduced: stitched v1 routes end with ``forward_head``, which skips the final
+norm (anchor-only routes keep it). With this, DeiT3-S at 224 is exactly 4 608 338 304 (the official figure).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Iterable, Optional, Sequence, Tuple
+
+from .spaces import Stitch, StitchSpace
+
+
+@dataclass(frozen=True)
+class ViTArch:
+    """What counting needs to know about one anchor (a plain ViT).
+
+    ``flavour`` is ``"deit3"`` (LayerScale, pos-embed without cls slot) or ``"deit"`` (timm ViT, pos-embed with
+    cls slot, no LayerScale). ``num_classes`` is the classification head width (0 = no head).
+    """
+
+    dim: int
+    depth: int
+    heads: int
+    mlp_ratio: float
+    patch: int
+    flavour: str = "deit3"
+    num_classes: int = 1000
+
+    @property
+    def hidden(self) -> int:
+        """MLP hidden width."""
+        return int(self.dim * self.mlp_ratio)
+
+
+def arch_of(anchor) -> ViTArch:
+    """Build a :class:`ViTArch` from any anchor config object or mapping with the usual field names."""
+    if isinstance(anchor, ViTArch):
+        return anchor
+    get = anchor.get if isinstance(anchor, dict) else (lambda k, d=None: getattr(anchor, k, d))
+    return ViTArch(
+        dim=int(get("dim")),
+        depth=int(get("depth")),
+        heads=int(get("heads")),
+        mlp_ratio=float(get("mlp_ratio", get("mlpRatio", 4.0))),
+        patch=int(get("patch")),
+        flavour=str(get("flavour", "deit3")),
+        num_classes=int(get("num_classes", 1000)),
+    )
+
+
+def token_counts(arch: ViTArch, height: int, width: int) -> Tuple[int, int]:
+    """(patches N, tokens T = N + 1) for an input of ``height × width`` pixels (stride = patch, no padding)."""
+    if height < arch.patch or width < arch.patch:
+        raise ValueError(f"input {height}x{width} is smaller than one {arch.patch}px patch")
+    n = (height // arch.patch) * (width // arch.patch)
+    return n, n + 1
+
+
+def layer_norm_flops(elements: int) -> int:
+    """fvcore ``aten::layer_norm`` with affine parameters: 5 per input element."""
+    return 5 * elements
+
+
+def patch_embed_flops(arch: ViTArch, n_patches: int) -> int:
+    """Conv ``p×p`` stride ``p`` from 3 channels: one MAC per weight per output position."""
+    return n_patches * arch.dim * 3 * arch.patch * arch.patch
+
+
+def block_flops(arch: ViTArch, tokens: int) -> int:
+    """One pre-norm transformer block at ``tokens`` tokens (batch 1)."""
+    d, t = arch.dim, tokens
+    norms = 2 * layer_norm_flops(t * d)
+    attention = 3 * t * d * d + 2 * t * t * d + t * d * d
+    mlp = 2 * t * d * arch.hidden
+    return norms + attention + mlp
+
+
+def classify_head_flops(arch: ViTArch, tokens: int, final_norm: bool = True) -> int:
+    """Final LayerNorm over every token (unless skipped) plus the Linear head on token 0."""
+    return (layer_norm_flops(tokens * arch.dim) if final_norm else 0) + arch.dim * arch.num_classes
+
+
+def linear_params(d_in: int, d_out: int) -> int:
+    """Weight and bias of a Linear."""
+    return d_in * d_out + d_out
+
+
+def block_params(arch: ViTArch) -> int:
+    """Parameters of one block (LayerScale gammas for DeiT-III)."""
+    d, h = arch.dim, arch.hidden
+    p = 4 * d + linear_params(d, 3 * d) + linear_params(d, d) + linear_params(d, h) + linear_params(h, d)
+    return p + (2 * d if arch.flavour == "deit3" else 0)
+
+
+def embed_params(arch: ViTArch, height: int, width: int) -> int:
+    """Patch-embed conv, cls token and position embedding (with a cls slot for DeiT v1)."""
+    n, t = token_counts(arch, height, width)
+    conv = arch.dim * 3 * arch.patch * arch.patch + arch.dim
+    return conv + arch.dim + (t if arch.flavour == "deit" else n) * arch.dim
+
+
+def classify_head_params(arch: ViTArch, final_norm: bool = True) -> int:
+    """Final LayerNorm (if used) and the Linear head."""
+    return (2 * arch.dim if final_norm else 0) + (linear_params(arch.dim, arch.num_classes) if arch.num_classes else 0)
+
+
+def anchor_params(arch: ViTArch, height: int, width: int) -> int:
+    """Every parameter of one anchor, as ``sum(p.numel())`` over the module."""
+    return embed_params(arch, height, width) + arch.depth * block_params(arch) + classify_head_params(arch)
+
+
+def _segments(stitch: Stitch) -> Iterable[Tuple[int, int, int, int]]:
+    """(anchor, first block, last block, stitching-layer target anchor or -1) per route segment."""
+    for i, (anchor, (lo, hi)) in enumerate(zip(stitch.comb, stitch.route)):
+        nxt = stitch.comb[i + 1] if i + 1 < len(stitch.comb) else -1
+        yield anchor, lo, hi, nxt
+
+
+def _final_norm_used(space: StitchSpace, stitch: Stitch) -> bool:
+    # SN-Net v1 quirk (method §9.7): stitched DeiT routes call forward_head, which skips the final norm.
+    return not (space.kind == "snnetv1" and len(stitch.comb) > 1)
+
+
+def backbone_flops(archs: Sequence[ViTArch], stitch: Stitch, height: int, width: int) -> int:
+    """Patch embed of the first anchor, every routed block and every stitching layer applied between segments."""
+    first = archs[stitch.comb[0]]
+    n, t = token_counts(first, height, width)
+    total = patch_embed_flops(first, n)
+    for anchor, lo, hi, nxt in _segments(stitch):
+        total += (hi - lo + 1) * block_flops(archs[anchor], t)
+        if nxt >= 0:
+            total += t * archs[anchor].dim * archs[nxt].dim
+    return total
+
+
+def classify_flops(space: StitchSpace, archs: Sequence[ViTArch], stitch: Stitch, height: int, width: int) -> int:
+    """fvcore FLOPs of the classification forward of ``stitch`` at ``height × width`` (batch 1)."""
+    last = archs[stitch.comb[-1]]
+    _, t = token_counts(archs[stitch.comb[0]], height, width)
+    return backbone_flops(archs, stitch, height, width) + classify_head_flops(last, t, _final_norm_used(space, stitch))
+
+
+def classify_params(space: StitchSpace, archs: Sequence[ViTArch], stitch: Stitch, height: int, width: int) -> int:
+    """Parameters a classification forward of ``stitch`` touches (stitching layers counted merged: W, b).
+
+    Upstream SN-Net v1 (``SNNet.get_model_size``) counts stitched routes without the first anchor's cls token
+    and position embedding but with the last anchor's final norm; this function counts what the route uses:
+    with cls/pos, and without the final norm where the v1 quirk skips it.
+    """
+    total = embed_params(archs[stitch.comb[0]], height, width)
+    for anchor, lo, hi, nxt in _segments(stitch):
+        total += (hi - lo + 1) * block_params(archs[anchor])
+        if nxt >= 0:
+            total += linear_params(archs[anchor].dim, archs[nxt].dim)
+    return total + classify_head_params(archs[stitch.comb[-1]], _final_norm_used(space, stitch))
+
+
+def space_classify_flops(
+    space: StitchSpace, archs: Sequence[ViTArch], height: int, width: Optional[int] = None
+) -> Dict[int, int]:
+    """``{stitch id: classification FLOPs}`` for every active stitch of ``space``."""
+    width = height if width is None else width
+    return {s.id: classify_flops(space, archs, s, height, width) for s in space.stitches}
+
+
+# --- fvcore-equivalent counting of a real module (used for task heads and to cross-check the formulas) ---
+
+def _shape(value):
+    return value.type().sizes() if value.isCompleteTensor() else None
+
+
+def _prod(dims) -> int:
+    out = 1
+    for d in dims:
+        out *= int(d)
+    return out
+
+
+def _affine_norm(affine_index: int, per_element_with_affine: int):
+    def count(ins, outs):
+        return _prod(_shape(ins[0])) * (per_element_with_affine if _shape(ins[affine_index]) is not None else 4)
+    return count
+
+
+def _batch_norm(ins, outs):
+    if ins[5].toIValue():  # training mode: counted like the other norms
+        return _affine_norm(1, 5)(ins, outs)
+    return _prod(_shape(ins[0])) * (2 if _shape(ins[1]) is not None else 1)
+
+
+def _conv(ins, outs):
+    x, w, out = _shape(ins[0]), _shape(ins[1]), _shape(outs[0])
+    spatial = (x if ins[6].toIValue() else out)[2:]  # transposed convs count over the input positions
+    return x[0] * _prod(w) * _prod(spatial)
+
+
+def _einsum(ins, outs):
+    import numpy as np
+
+    equation = ins[0].toIValue().replace(" ", "")
+    operands = [np.zeros(_shape(v)) for v in ins[1].node().inputs()]
+    report = np.einsum_path(equation, *operands, optimize="optimal")[1]
+    for line in report.split("\n"):
+        if "optimized flop" in line.lower():
+            return int(float(line.split(":")[-1]) // 2)  # MACs, as fvcore
+    raise ValueError(f"cannot count einsum {equation!r}")
+
+
+#: fvcore's default handles (``fvcore.nn.flop_count._DEFAULT_SUPPORTED_OPS``), re-expressed: op -> count.
+FVCORE_HANDLES = {
+    "aten::addmm": lambda i, o: _prod(_shape(i[1])) * _shape(i[2])[-1],
+    "aten::bmm": lambda i, o: _prod(_shape(i[0])) * _shape(i[1])[-1],
+    "aten::_convolution": _conv,
+    "aten::einsum": _einsum,
+    "aten::matmul": lambda i, o: _prod(_shape(i[0])) * _shape(i[1])[-1],
+    "aten::linear": lambda i, o: _prod(_shape(i[0])) * _shape(i[1])[0],
+    "aten::batch_norm": _batch_norm,
+    "aten::group_norm": _affine_norm(2, 5),
+    "aten::layer_norm": _affine_norm(2, 5),
+    "aten::instance_norm": _affine_norm(1, 5),
+    "aten::upsample_nearest2d": lambda i, o: _prod(_shape(o[0])),
+    "aten::upsample_bilinear2d": lambda i, o: 4 * _prod(_shape(o[0])),
+    "aten::adaptive_avg_pool2d": lambda i, o: _prod(_shape(i[0])),
+    "aten::grid_sampler": lambda i, o: 4 * _prod(_shape(o[0])),
+}
+
+
+def traced_flops(module, *inputs) -> int:
+    """Count ``module(*inputs)`` by tracing it and applying :data:`FVCORE_HANDLES` (what fvcore would report).
+
+    Runs one real forward (under ``torch.no_grad``); keep inputs at batch 1 for per-image figures.
+    """
+    import torch
+
+    with torch.no_grad():
+        graph, _ = torch.jit._get_trace_graph(module, inputs)
+    total = 0
+    for node in graph.nodes():
+        handle = FVCORE_HANDLES.get(node.kind())
+        if handle is not None:
+            total += int(handle(list(node.inputs()), list(node.outputs())))
+    return total
