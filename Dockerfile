@@ -17,7 +17,8 @@ ARG APP_GID=10001
 
 # ---------------------------------------------------------------------------------------------------------
 # build: install every dependency, compile TypeScript, cut node_modules down to what production needs, and
-# assemble /out/app (what runs) and /out/models (the demo bundle, without its test references).
+# assemble /out/app: what runs, with the demo bundle (without its test references) where config/default.json
+# expects it, so `docker run` with no configuration serves it.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 # onnxruntime-node's postinstall downloads the CUDA/TensorRT providers from NuGet; the CPU provider is bundled.
@@ -35,15 +36,15 @@ COPY . .
 RUN npm run build \
  && npm prune --omit=dev \
  && sh scripts/docker/prune-onnxruntime.sh node_modules linux/x64 \
- && mkdir -p /out/app /out/models \
+ && mkdir -p /out/app/models \
  && cp -r dist node_modules package.json /out/app/ \
  && for extra in config public models/bundle.schema.json; do \
       if [ -e "$extra" ]; then cp -r --parents "$extra" /out/app/; fi; \
     done \
- && cp -r models/fmnist-s-l /out/models/fmnist-s-l \
- && rm -rf /out/models/fmnist-s-l/references \
+ && cp -r models/fmnist-s-l /out/app/models/fmnist-s-l \
+ && rm -rf /out/app/models/fmnist-s-l/references \
  && test -f /out/app/dist/src/server.js \
- && test -f /out/models/fmnist-s-l/manifest.json
+ && test -f /out/app/models/fmnist-s-l/manifest.json
 
 # ---------------------------------------------------------------------------------------------------------
 # build-gpu: the same app plus onnxruntime's CUDA execution provider. onnxruntime-node's postinstall is the only
@@ -92,7 +93,6 @@ RUN groupadd --system --gid "${APP_GID}" stitchserve \
  && chown "${APP_UID}:${APP_GID}" /var/cache/stitchserve
 WORKDIR /app
 COPY --from=build-gpu /out/app /app
-COPY --from=build /out/models /models
 # Fail the build, not the pod, when the base image lacks a library the CUDA provider needs (cuBLAS, cuDNN 9…).
 # libcuda.so.1 is the driver: the NVIDIA container runtime mounts it at run time, so it is absent here.
 RUN node --version \
@@ -111,15 +111,15 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/src/server.js"]
 
 # ---------------------------------------------------------------------------------------------------------
-# runtime (CPU, the default target because it is last): code and models root-owned and read-only to the app
-# user; the only writable paths are the two volumes (emptyDirs in Kubernetes, where the root fs is read-only).
-# Other bundles: mount them read-only under /models (e.g. /models/deit3-s-l) and point the config at them.
+# runtime (CPU, the default target because it is last): code and the demo bundle (/app/models/fmnist-s-l) are
+# root-owned and read-only to the app user; the only writable paths are the two volumes (emptyDirs in
+# Kubernetes, where the root fs is read-only). Other bundles: mount them read-only under /models
+# (e.g. /models/deit3-s-l) and set engine.bundle in the config file (STITCHSERVE_CONFIG or --config).
 FROM node-runtime AS runtime
 ARG APP_UID
 ARG APP_GID
 WORKDIR /app
 COPY --from=build /out/app /app
-COPY --from=build /out/models /models
 ENV NODE_ENV=production
 VOLUME ["/var/cache/stitchserve", "/tmp"]
 EXPOSE 8080
