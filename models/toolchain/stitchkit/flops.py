@@ -14,55 +14,32 @@ position-embedding adds are not counted. For a ViT at batch 1 with ``N`` patches
 * classification: final LayerNorm ``5TD`` then the head on token 0 only: ``D · classes``.
 
 The SN-Net v1 DeiT quirk is reproduced: stitched v1 routes end with ``forward_head``, which skips the final
-norm (anchor-only routes keep it). With this, DeiT3-S at 224 is exactly 4 608 338 304 (the official figure).
+norm (anchor-only routes keep it). With this, DeiT3-S at 224 is exactly 4 608 338 304 (the official figure)
+and all 134 official S-L ids match to the FLOP.
+
+Dense tasks: the routed backbone (no final norm / classifier), plus ``T · D_S · D_L`` for each small-anchor
+tap that the head reads (projected by the S→L layer of that block), plus the head itself, counted by tracing
+the real head module with the same handles (:func:`dense_head_cost`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Dict, Iterable, Optional, Sequence, Tuple
+import warnings
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .spaces import Stitch, StitchSpace
+import numpy as np
+import torch
 
-
-@dataclass(frozen=True)
-class ViTArch:
-    """What counting needs to know about one anchor (a plain ViT).
-
-    ``flavour`` is ``"deit3"`` (LayerScale, pos-embed without cls slot) or ``"deit"`` (timm ViT, pos-embed with
-    cls slot, no LayerScale). ``num_classes`` is the classification head width (0 = no head).
-    """
-
-    dim: int
-    depth: int
-    heads: int
-    mlp_ratio: float
-    patch: int
-    flavour: str = "deit3"
-    num_classes: int = 1000
-
-    @property
-    def hidden(self) -> int:
-        """MLP hidden width."""
-        return int(self.dim * self.mlp_ratio)
+from .anchors import AnchorConfig
+from .heads import build_head
+from .spaces import Stitch, StitchSpace, route_taps
 
 
-def arch_of(anchor) -> ViTArch:
-    """Build a :class:`ViTArch` from any anchor config object or mapping with the usual field names."""
-    if isinstance(anchor, ViTArch):
-        return anchor
-    get = anchor.get if isinstance(anchor, dict) else (lambda k, d=None: getattr(anchor, k, d))
-    return ViTArch(
-        dim=int(get("dim")),
-        depth=int(get("depth")),
-        heads=int(get("heads")),
-        mlp_ratio=float(get("mlp_ratio", get("mlpRatio", 4.0))),
-        patch=int(get("patch")),
-        flavour=str(get("flavour", "deit3")),
-        num_classes=int(get("num_classes", 1000)),
-    )
+def _hidden(arch: AnchorConfig) -> int:
+    """MLP hidden width, as the anchor builds it."""
+    return int(arch.dim * arch.mlp_ratio)
 
 
-def token_counts(arch: ViTArch, height: int, width: int) -> Tuple[int, int]:
+def token_counts(arch: AnchorConfig, height: int, width: int) -> Tuple[int, int]:
     """(patches N, tokens T = N + 1) for an input of ``height × width`` pixels (stride = patch, no padding)."""
     if height < arch.patch or width < arch.patch:
         raise ValueError(f"input {height}x{width} is smaller than one {arch.patch}px patch")
@@ -75,21 +52,21 @@ def layer_norm_flops(elements: int) -> int:
     return 5 * elements
 
 
-def patch_embed_flops(arch: ViTArch, n_patches: int) -> int:
+def patch_embed_flops(arch: AnchorConfig, n_patches: int) -> int:
     """Conv ``p×p`` stride ``p`` from 3 channels: one MAC per weight per output position."""
     return n_patches * arch.dim * 3 * arch.patch * arch.patch
 
 
-def block_flops(arch: ViTArch, tokens: int) -> int:
+def block_flops(arch: AnchorConfig, tokens: int) -> int:
     """One pre-norm transformer block at ``tokens`` tokens (batch 1)."""
     d, t = arch.dim, tokens
     norms = 2 * layer_norm_flops(t * d)
     attention = 3 * t * d * d + 2 * t * t * d + t * d * d
-    mlp = 2 * t * d * arch.hidden
+    mlp = 2 * t * d * _hidden(arch)
     return norms + attention + mlp
 
 
-def classify_head_flops(arch: ViTArch, tokens: int, final_norm: bool = True) -> int:
+def classify_head_flops(arch: AnchorConfig, tokens: int, final_norm: bool = True) -> int:
     """Final LayerNorm over every token (unless skipped) plus the Linear head on token 0."""
     return (layer_norm_flops(tokens * arch.dim) if final_norm else 0) + arch.dim * arch.num_classes
 
@@ -99,28 +76,29 @@ def linear_params(d_in: int, d_out: int) -> int:
     return d_in * d_out + d_out
 
 
-def block_params(arch: ViTArch) -> int:
+def block_params(arch: AnchorConfig) -> int:
     """Parameters of one block (LayerScale gammas for DeiT-III)."""
-    d, h = arch.dim, arch.hidden
+    d, h = arch.dim, _hidden(arch)
     p = 4 * d + linear_params(d, 3 * d) + linear_params(d, d) + linear_params(d, h) + linear_params(h, d)
     return p + (2 * d if arch.flavour == "deit3" else 0)
 
 
-def embed_params(arch: ViTArch, height: int, width: int) -> int:
-    """Patch-embed conv, cls token and position embedding (with a cls slot for DeiT v1)."""
-    n, t = token_counts(arch, height, width)
+def embed_params(arch: AnchorConfig) -> int:
+    """Patch-embed conv, cls token and position embedding at the native grid (cls slot for DeiT v1)."""
+    n = arch.grid * arch.grid
+    t = n + 1
     conv = arch.dim * 3 * arch.patch * arch.patch + arch.dim
     return conv + arch.dim + (t if arch.flavour == "deit" else n) * arch.dim
 
 
-def classify_head_params(arch: ViTArch, final_norm: bool = True) -> int:
+def classify_head_params(arch: AnchorConfig, final_norm: bool = True) -> int:
     """Final LayerNorm (if used) and the Linear head."""
     return (2 * arch.dim if final_norm else 0) + (linear_params(arch.dim, arch.num_classes) if arch.num_classes else 0)
 
 
-def anchor_params(arch: ViTArch, height: int, width: int) -> int:
+def anchor_params(arch: AnchorConfig) -> int:
     """Every parameter of one anchor, as ``sum(p.numel())`` over the module."""
-    return embed_params(arch, height, width) + arch.depth * block_params(arch) + classify_head_params(arch)
+    return embed_params(arch) + arch.depth * block_params(arch) + classify_head_params(arch)
 
 
 def _segments(stitch: Stitch) -> Iterable[Tuple[int, int, int, int]]:
@@ -135,7 +113,7 @@ def _final_norm_used(space: StitchSpace, stitch: Stitch) -> bool:
     return not (space.kind == "snnetv1" and len(stitch.comb) > 1)
 
 
-def backbone_flops(archs: Sequence[ViTArch], stitch: Stitch, height: int, width: int) -> int:
+def backbone_flops(archs: Sequence[AnchorConfig], stitch: Stitch, height: int, width: int) -> int:
     """Patch embed of the first anchor, every routed block and every stitching layer applied between segments."""
     first = archs[stitch.comb[0]]
     n, t = token_counts(first, height, width)
@@ -147,21 +125,21 @@ def backbone_flops(archs: Sequence[ViTArch], stitch: Stitch, height: int, width:
     return total
 
 
-def classify_flops(space: StitchSpace, archs: Sequence[ViTArch], stitch: Stitch, height: int, width: int) -> int:
+def classify_flops(space: StitchSpace, archs: Sequence[AnchorConfig], stitch: Stitch, height: int, width: int) -> int:
     """fvcore FLOPs of the classification forward of ``stitch`` at ``height × width`` (batch 1)."""
     last = archs[stitch.comb[-1]]
     _, t = token_counts(archs[stitch.comb[0]], height, width)
     return backbone_flops(archs, stitch, height, width) + classify_head_flops(last, t, _final_norm_used(space, stitch))
 
 
-def classify_params(space: StitchSpace, archs: Sequence[ViTArch], stitch: Stitch, height: int, width: int) -> int:
+def classify_params(space: StitchSpace, archs: Sequence[AnchorConfig], stitch: Stitch) -> int:
     """Parameters a classification forward of ``stitch`` touches (stitching layers counted merged: W, b).
 
     Upstream SN-Net v1 (``SNNet.get_model_size``) counts stitched routes without the first anchor's cls token
     and position embedding but with the last anchor's final norm; this function counts what the route uses:
     with cls/pos, and without the final norm where the v1 quirk skips it.
     """
-    total = embed_params(archs[stitch.comb[0]], height, width)
+    total = embed_params(archs[stitch.comb[0]])
     for anchor, lo, hi, nxt in _segments(stitch):
         total += (hi - lo + 1) * block_params(archs[anchor])
         if nxt >= 0:
@@ -170,12 +148,85 @@ def classify_params(space: StitchSpace, archs: Sequence[ViTArch], stitch: Stitch
 
 
 def space_classify_flops(
-    space: StitchSpace, archs: Sequence[ViTArch], height: int, width: Optional[int] = None
+    space: StitchSpace, archs: Sequence[AnchorConfig], height: int, width: Optional[int] = None
 ) -> Dict[int, int]:
     """``{stitch id: classification FLOPs}`` for every active stitch of ``space``."""
     width = height if width is None else width
     return {s.id: classify_flops(space, archs, s, height, width) for s in space.stitches}
 
+
+
+# --- whole families: every task of a FamilyConfig (dense heads counted by tracing the real head module) ---
+
+def tap_projection_flops(cfg, stitch: Stitch, height: int, width: int, used: Iterable[int] = range(4)) -> int:
+    """S→L projections of the route's small-anchor taps whose position (0..3, depth order) is in ``used``:
+    ``T · D_S · D_L`` each (taps a head ignores are dead code, which tracing, like fvcore, drops)."""
+    archs = cfg.anchors
+    _, t = token_counts(archs[stitch.comb[0]], height, width)
+    last = len(archs) - 1
+    used = set(used)
+    routed = route_taps(stitch, cfg.taps())
+    return sum(t * archs[a].dim * archs[last].dim for q, (a, _) in enumerate(routed) if a != last and q in used)
+
+
+class _PositionalHead(torch.nn.Module):
+    """Adapts ``head(taps, pixels) -> dict`` to the positional-tensor call that tracing needs."""
+
+    def __init__(self, head: torch.nn.Module):
+        super().__init__()
+        self.head = head
+
+    def forward(self, pixels, *taps):
+        return tuple(self.head(list(taps), pixels).values())
+
+
+def dense_head_cost(cfg, task_name: str) -> Tuple[int, List[int]]:
+    """(fvcore FLOPs of the task head at the task's input size, tap positions the head reads).
+
+    One traced forward of a freshly built head at batch 1.
+    """
+    task = cfg.task(task_name)
+    large = cfg.anchors[-1]
+    h, w = task.input_hw
+    _, t = token_counts(large, h, w)
+    head = build_head(task, large).eval()
+    taps = [torch.zeros(1, t, large.dim) for _ in range(4)]
+    graph = _trace(_PositionalHead(head), torch.zeros(1, 3, h, w), *taps)
+    inputs = list(graph.inputs())[1:5]  # graph inputs: pixels, the 4 taps, then parameters
+    used = [q for q, value in enumerate(inputs) if value.uses()]
+    return _count(graph), used
+
+
+def family_flops(cfg) -> Dict[int, Dict[str, int]]:
+    """``{stitch id: {task: fvcore FLOPs at the task's input size}}`` for a :class:`FamilyConfig`."""
+    space = cfg.stitch_space()
+    heads = {t.name: dense_head_cost(cfg, t.name) for t in cfg.tasks if t.name != "classify"}
+    out: Dict[int, Dict[str, int]] = {}
+    for stitch in space.stitches:
+        per_task = {}
+        for task in cfg.tasks:
+            h, w = task.input_hw
+            if task.name == "classify":
+                per_task["classify"] = classify_flops(space, cfg.anchors, stitch, h, w)
+            else:
+                head_flops, used = heads[task.name]
+                per_task[task.name] = (backbone_flops(cfg.anchors, stitch, h, w)
+                                       + tap_projection_flops(cfg, stitch, h, w, used) + head_flops)
+        out[stitch.id] = per_task
+    return out
+
+
+def family_params(cfg) -> Dict[int, int]:
+    """``{stitch id: parameters}``: the route's classification parameters (:func:`classify_params`), or for a
+    family without classification the route's backbone (embed, routed blocks, stitching layers)."""
+    space = cfg.stitch_space()
+    out = {}
+    for stitch in space.stitches:
+        params = classify_params(space, cfg.anchors, stitch)
+        if cfg.task("classify") is None:
+            params -= classify_head_params(cfg.anchors[stitch.comb[-1]], _final_norm_used(space, stitch))
+        out[stitch.id] = params
+    return out
 
 # --- fvcore-equivalent counting of a real module (used for task heads and to cross-check the formulas) ---
 
@@ -209,8 +260,6 @@ def _conv(ins, outs):
 
 
 def _einsum(ins, outs):
-    import numpy as np
-
     equation = ins[0].toIValue().replace(" ", "")
     operands = [np.zeros(_shape(v)) for v in ins[1].node().inputs()]
     report = np.einsum_path(equation, *operands, optimize="optimal")[1]
@@ -239,18 +288,26 @@ FVCORE_HANDLES = {
 }
 
 
-def traced_flops(module, *inputs) -> int:
-    """Count ``module(*inputs)`` by tracing it and applying :data:`FVCORE_HANDLES` (what fvcore would report).
-
-    Runs one real forward (under ``torch.no_grad``); keep inputs at batch 1 for per-image figures.
-    """
-    import torch
-
-    with torch.no_grad():
+def _trace(module, *inputs):
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)  # shape-dependent Python branches are fine here
         graph, _ = torch.jit._get_trace_graph(module, inputs)
+    return graph
+
+
+def _count(graph) -> int:
     total = 0
     for node in graph.nodes():
         handle = FVCORE_HANDLES.get(node.kind())
         if handle is not None:
             total += int(handle(list(node.inputs()), list(node.outputs())))
     return total
+
+
+def traced_flops(module, *inputs) -> int:
+    """Count ``module(*inputs)`` by tracing it and applying :data:`FVCORE_HANDLES` (what fvcore would report).
+
+    Runs one real forward (under ``torch.no_grad``); keep inputs at batch 1 for per-image figures. Like fvcore,
+    ops whose results are unused are dropped by the tracer and not counted.
+    """
+    return _count(_trace(module, *inputs))

@@ -1,4 +1,5 @@
 """Analytic fvcore-style FLOPs/params against the official tables, and the traced counter's handles."""
+import dataclasses
 import json
 import unittest
 from pathlib import Path
@@ -7,20 +8,24 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from stitchkit.flops import (ViTArch, anchor_params, classify_params, space_classify_flops, traced_flops)
+from stitchkit.anchors import AnchorConfig
+from stitchkit.flops import (anchor_params, classify_params, family_flops, family_params, space_classify_flops,
+                             traced_flops)
+from stitchkit.model import SNNet
 from stitchkit.official import load_table
 from stitchkit.spaces import snnetv1_space, snnetv2_space
+from stitchkit.tiny import tiny_v1_config, tiny_v2_config
 
 torch.set_num_threads(1)
 
 SHARED_FLOPS = (Path(__file__).resolve().parents[3] / ".." / "shared" / "reference" / "snnetv2"
                 / "imagenet_s_l_flops.json")
 
-DEIT3_S = ViTArch(dim=384, depth=12, heads=6, mlp_ratio=4, patch=16, flavour="deit3")
-DEIT3_L = ViTArch(dim=1024, depth=24, heads=16, mlp_ratio=4, patch=16, flavour="deit3")
-DEIT_TI = ViTArch(dim=192, depth=12, heads=3, mlp_ratio=4, patch=16, flavour="deit")
-DEIT_S = ViTArch(dim=384, depth=12, heads=6, mlp_ratio=4, patch=16, flavour="deit")
-DEIT_B = ViTArch(dim=768, depth=12, heads=12, mlp_ratio=4, patch=16, flavour="deit")
+DEIT3_S = AnchorConfig("S", dim=384, depth=12, heads=6)
+DEIT3_L = AnchorConfig("L", dim=1024, depth=24, heads=16)
+DEIT_TI = AnchorConfig("Ti", dim=192, depth=12, heads=3, flavour="deit")
+DEIT_S = AnchorConfig("S", dim=384, depth=12, heads=6, flavour="deit")
+DEIT_B = AnchorConfig("B", dim=768, depth=12, heads=12, flavour="deit")
 
 # Rows of ziplab/SN-Net stitching_deit/results/stitches_res.txt (SN-Net v1 DeiT Ti/S/B, 224 px):
 # cfg_id -> (fvcore flops, params as upstream SNNet.get_model_size counts them).
@@ -56,8 +61,8 @@ class OfficialSLTest(unittest.TestCase):
         self.assertEqual(self.flops[1], 61604135936)
 
     def test_anchor_params(self):
-        self.assertEqual(round(anchor_params(DEIT3_S, 224, 224) / 1e4), 2206)  # 22.06 M
-        self.assertEqual(round(anchor_params(DEIT3_L, 224, 224) / 1e4), 30437)  # 304.37 M
+        self.assertEqual(round(anchor_params(DEIT3_S) / 1e4), 2206)  # 22.06 M
+        self.assertEqual(round(anchor_params(DEIT3_L) / 1e4), 30437)  # 304.37 M
 
     def test_any_input_size(self):
         f = space_classify_flops(snnetv2_space(12, 24), [DEIT3_S, DEIT3_L], 384, 256)
@@ -75,7 +80,7 @@ class OfficialV1Test(unittest.TestCase):
         for sid, (want_flops, want_params) in V1_ROWS.items():
             self.assertEqual(flops[sid], want_flops, sid)
             stitch = space.by_id(sid)
-            params = classify_params(space, archs, stitch, 224, 224)
+            params = classify_params(space, archs, stitch)
             if len(stitch.comb) == 1:
                 self.assertEqual(params, want_params, sid)
             else:  # upstream omits the first anchor's cls + pos (197·D + D) and counts the unused final norm
@@ -109,6 +114,45 @@ class TracedCounterTest(unittest.TestCase):
         ln = 5 * 2 * 7 * 4
         mm = 2 * 7 * 4 * 7
         self.assertEqual(got, conv + bn + up + fc + ln + mm)
+
+
+class _Route(nn.Module):
+    """``model.forward`` for one (stitch, task), as positional tensors for tracing."""
+
+    def __init__(self, model, stitch, task):
+        super().__init__()
+        self.model, self.stitch, self.task = model, stitch, task
+
+    def forward(self, pixels):
+        return tuple(self.model(pixels, self.stitch, self.task).values())
+
+
+class TracedModelCrossCheckTest(unittest.TestCase):
+    """The formulas equal a traced fvcore count of the real SNNet, for every stitch and task of tiny families."""
+
+    def check_family(self, cfg):
+        cfg = dataclasses.replace(cfg, lora_r=0)  # the merged (export) form: one Linear per stitching layer
+        torch.manual_seed(0)
+        model = SNNet(cfg).eval()
+        analytic = family_flops(cfg)
+        for stitch in model.space.stitches:
+            for task in cfg.tasks:
+                h, w = task.input_hw
+                traced = traced_flops(_Route(model, stitch, task.name), torch.zeros(1, 3, h, w))
+                self.assertEqual(analytic[stitch.id][task.name], traced, (stitch.id, task.name))
+
+    def test_tiny_v2_all_tasks(self):
+        self.check_family(tiny_v2_config())
+
+    def test_tiny_v1(self):
+        self.check_family(tiny_v1_config())
+
+    def test_params_of_anchor_routes_equal_the_module(self):
+        for cfg in (tiny_v1_config(), dataclasses.replace(tiny_v2_config(), tasks=tiny_v2_config().tasks[:1])):
+            model = SNNet(cfg)
+            params = family_params(cfg)
+            for a, anchor in enumerate(model.anchors):
+                self.assertEqual(params[a], sum(p.numel() for p in anchor.parameters()))
 
 
 if __name__ == "__main__":
