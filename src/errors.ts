@@ -32,6 +32,7 @@ export const ERRORS = {
   ENGINE_UNAVAILABLE: { status: 503, title: 'The inference engine restarted; the request was not completed.' },
   // 500 — real server faults (no internals are exposed)
   ENGINE_FAILED: { status: 500, title: 'The inference engine failed on this batch.' },
+  BUNDLE_INVALID: { status: 500, title: 'The model bundle failed validation at start-up.' },
   INTERNAL: { status: 500, title: 'Internal server error.' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
