@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { OutputInfo, Sharp } from 'sharp';
 import type { PreprocessSpec } from '../bundle/manifest.js';
+import { fitGeometry, type Geometry } from './geometry.js';
 import { imageErrorFromSharp, openImage, type ImageInput, type OpenedImage } from './image-source.js';
 import { toPlanarTensor } from './tensor.js';
 
@@ -10,6 +11,8 @@ export interface PreprocessedImage {
   pixels: Float32Array;
   /** The image as displayed (EXIF orientation applied), in pixels: outputs are mapped back to this size. */
   original: { width: number; height: number };
+  /** Where source pixels landed in the model input; used to map outputs back to `original`. */
+  geometry: Geometry;
   /** The opened image, kept for outputs drawn over the input (segmentation overlays). */
   image: OpenedImage;
   /** Wall time of header check + decode + resize + normalise (ms). */
@@ -63,6 +66,8 @@ export class Preprocessor {
     const channels = raw.info.channels === 1 ? 1 : 3;
     if (raw.info.channels !== channels) throw new Error(`unexpected ${raw.info.channels}-channel output from the resize pipeline`);
     const pixels = toPlanarTensor(raw.data, channels, spec, new Float32Array(3 * size.height * size.width));
-    return { pixels, original: { width: image.width, height: image.height }, image, ms: performance.now() - started };
+    const original = { width: image.width, height: image.height };
+    const geometry = fitGeometry(spec.fit, original, size);
+    return { pixels, original, geometry, image, ms: performance.now() - started };
   }
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import type { PreprocessSpec } from '../../src/bundle/manifest.js';
 import { ServiceError, type ErrorCode } from '../../src/errors.js';
-import { Preprocessor, toPlanarTensor } from '../../src/preprocess/index.js';
+import { fitGeometry, Preprocessor, toPlanarTensor, toSource } from '../../src/preprocess/index.js';
 import { fixtureImage, SCENE } from '../helpers/images.js';
 
 const RGB: PreprocessSpec = { fit: 'fill', kernel: 'linear', grayscale: false, invert: false, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
@@ -128,4 +128,20 @@ test('the pixel limit is checked from the header (configurable)', async () => {
   assert.match(err.message, /96×64 = 6144 pixels; the limit is 6143/);
   const exact = new Preprocessor(SCENE.width * SCENE.height);
   await exact.run(encoded('scene.jpg'), RGB, SIZE);
+});
+
+test('fitGeometry matches where sharp actually places the image (contain letterbox, cover crop)', async () => {
+  const white = sharp({ create: { width: 96, height: 64, channels: 3, background: '#ffffff' } }).png();
+  const png = await white.toBuffer();
+  for (const [fit, width, height] of [['contain', 28, 28], ['contain', 33, 7], ['contain', 10, 30], ['cover', 24, 24]] as ['contain' | 'cover', number, number][]) {
+    const { data } = await sharp(png).resize(width, height, { fit, background: '#000000' }).raw().toBuffer({ resolveWithObject: true });
+    let left = width;
+    let top = height;
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (data[(y * width + x) * 3]! > 128) [left, top] = [Math.min(left, x), Math.min(top, y)];
+    const geometry = fitGeometry(fit, { width: 96, height: 64 }, { width, height });
+    const [u, v] = [Math.max(0, geometry.offsetX), Math.max(0, geometry.offsetY)];
+    assert.deepEqual([u, v], [left, top], `${fit} ${width}×${height}`);
+    const [x, y] = toSource(geometry, geometry.offsetX, geometry.offsetY);
+    assert.deepEqual([x, y], [0, 0]);
+  }
 });
