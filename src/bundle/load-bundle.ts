@@ -4,7 +4,7 @@ import path from 'node:path';
 import { BundleError, throwIfProblems } from './bundle-error.js';
 import { fileIntegrityProblem } from './file-integrity.js';
 import type { Manifest } from './manifest.js';
-import { isInside, resolveInsideBundle } from './safe-paths.js';
+import { isInside, lexicalPathProblem, resolveInsideBundle } from './safe-paths.js';
 import { defaultSchemaPath, schemaProblems } from './schema.js';
 import { semanticProblems } from './semantics.js';
 
@@ -51,7 +51,11 @@ export async function loadBundle(dir: string, options: LoadBundleOptions): Promi
   } catch (err) {
     throw new BundleError([`manifest.json is not valid JSON: ${(err as Error).message}`]);
   }
-  throwIfProblems(await schemaProblems(parsed, options.schemaPath ?? defaultSchemaPath()));
+  // Path spelling is checked alongside the schema so a traversal attempt is named as such, not only as a pattern.
+  throwIfProblems([
+    ...(await schemaProblems(parsed, options.schemaPath ?? defaultSchemaPath())),
+    ...lexicalFileProblems(parsed),
+  ]);
   const manifest = parsed as Manifest;
   throwIfProblems(semanticProblems(manifest));
 
@@ -76,6 +80,17 @@ export async function loadBundle(dir: string, options: LoadBundleOptions): Promi
     graphPath: realFiles.get(manifest.graph.file) as string,
     externalDataPath: manifest.graph.externalData === null ? null : (realFiles.get(manifest.graph.externalData) as string),
     bundleSha256: createHash('sha256').update(manifestBytes).digest('hex'),
+  });
+}
+
+function lexicalFileProblems(manifest: unknown): string[] {
+  const files = (manifest as { files?: unknown } | null)?.files;
+  if (!Array.isArray(files)) return [];
+  return files.flatMap((entry: unknown, i) => {
+    const relPath = (entry as { path?: unknown } | null)?.path;
+    if (typeof relPath !== 'string') return [];
+    const problem = lexicalPathProblem(relPath);
+    return problem === null ? [] : [`manifest.json: files[${i}].path = "${relPath}" ${problem}`];
   });
 }
 

@@ -27,14 +27,16 @@ export interface AnchorSpec {
   mlpRatio: number;
   /** Patch size in input pixels. */
   patch: number;
+  /** Native input size (pixels) of the position-embedding grid, when the toolchain records it. */
+  imgSize?: number;
   params: number;
 }
 
 export interface PreprocessSpec {
   fit: 'fill' | 'cover' | 'contain';
   kernel: 'nearest' | 'linear' | 'cubic' | 'lanczos3';
-  grayscale: boolean;
-  invert: boolean;
+  grayscale?: boolean;
+  invert?: boolean;
   /** Per-channel RGB mean applied to rgb/255. */
   mean: [number, number, number];
   std: [number, number, number];
@@ -90,6 +92,8 @@ export interface GraphSpec {
   input: string;
   /** One scalar bool graph input per entry, in slot order. */
   conditions: string[];
+  /** Dense tasks: tapped block indices per anchor (small, large). */
+  taps?: number[][];
 }
 
 export interface FileEntry {
@@ -111,7 +115,7 @@ export interface Manifest {
   stitches: StitchSpec[];
   graph: GraphSpec;
   files: FileEntry[];
-  provenance?: { toolchain?: string; created?: string; seed?: number; notes?: string };
+  provenance: { toolchain: string; created: string; seed?: number | null; notes?: string };
 }
 
 /** The task names a manifest actually carries, in the canonical TASK_NAMES order. */
