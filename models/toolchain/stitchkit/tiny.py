@@ -26,7 +26,7 @@ def tiny_v2_config() -> FamilyConfig:
     anchors = (AnchorConfig("S", 16, 4, 2, patch=4, img_size=16, num_classes=10),
                AnchorConfig("L", 24, 8, 3, patch=4, img_size=16, num_classes=10))
     tasks = (_task("classify", 16, CLASS_LABELS),
-             _task("segment", 32, ("background", "disc", "square", "bar"), channels=8),
+             _task("segment", 32, ("background", "disc", "square"), channels=8),
              _task("depth", 32, channels=8, depth_range=(1e-3, 10.0)),
              _task("detect", 32, ("disc", "square", "bar"), channels=8, stride=4))
     return FamilyConfig("tiny-v2", anchors, tasks, space="snnetv2", lora_r=2,

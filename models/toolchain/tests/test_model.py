@@ -28,7 +28,7 @@ class FamilyForwardTest(unittest.TestCase):
                     shapes = {k: tuple(v.shape) for k, v in out.items()}
                     expected = {
                         "classify": {"classify.logits": (2, 10)},
-                        "segment": {"segment.logits": (2, 4, h, w)},
+                        "segment": {"segment.logits": (2, 3, h, w)},
                         "depth": {"depth.depth": (2, 1, h, w)},
                         "detect": {"detect.heatmap": (2, 3, h // 4, w // 4), "detect.size": (2, 2, h // 4, w // 4),
                                    "detect.offset": (2, 2, h // 4, w // 4)},
