@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LatencyModel } from '../../src/controller/latency-model.js';
+import { flopsDerivedMs, profileFromJson, profileKey } from '../../src/controller/latency-profile.js';
+import { costMs, makeCatalog, makeProfile, POINTS } from './fixtures.js';
+
+const close = (actual: number, expected: number, eps = 1e-9): void =>
+  assert.ok(Math.abs(actual - expected) <= eps * Math.max(1, Math.abs(expected)), `${actual} ≉ ${expected}`);
+
+test('measured batches are returned as is and other batches interpolated or extrapolated linearly', () => {
+  const model = new LatencyModel(makeCatalog(), makeProfile());
+  close(model.predict('classify', 2, 4), costMs(4, 4));
+  close(model.predict('classify', 2, 3), costMs(4, 3)); // between 2 and 4
+  close(model.predict('classify', 2, 16), costMs(4, 16)); // beyond 8, slope of the last segment
+});
+
+test('an unprofiled stitch is interpolated in FLOPs between its measured neighbours', () => {
+  const profile = new Map([...makeProfile()].filter(([key]) => !key.startsWith('classify:9:')));
+  const model = new LatencyModel(makeCatalog(), profile);
+  // id 9 has 6 GFLOPs, halfway between ids 2 (4 GF) and 3 (8 GF).
+  close(model.predict('classify', 9, 2), (costMs(4, 2) + costMs(8, 2)) / 2);
+});
+
+test('outside the measured FLOPs range, latency scales with FLOPs; no profile at all falls back to the FLOPs model', () => {
+  const only = new Map([[profileKey('classify', 1, 1), 40]]);
+  const model = new LatencyModel(makeCatalog(), only);
+  close(model.predict('classify', 3, 1), 160);
+  const empty = new LatencyModel(makeCatalog(), new Map());
+  close(empty.predict('classify', 3, 8), flopsDerivedMs(8, 8));
+  close(flopsDerivedMs(4.608338304, 1), 90);
+  close(flopsDerivedMs(4.608338304, 8), 400);
+});
+
+test('online correction follows a high quantile of observed/base ratios and ignores a lone outlier', () => {
+  const model = new LatencyModel(makeCatalog(), makeProfile(), { window: 32, quantile: 0.9, minSamples: 4 });
+  const base = model.predict('classify', 1, 2);
+  const v0 = model.version;
+  for (let i = 0; i < 20; i++) model.observe('classify', 1, 2, base * 1.2);
+  model.observe('classify', 1, 2, base * 10); // one GC pause
+  close(model.predict('classify', 1, 2), base * 1.2);
+  assert.ok(model.version > v0, 'a 20 % shift bumps the version');
+  // Keys never observed borrow the task-wide correction.
+  close(model.predict('classify', 3, 8), costMs(8, 8) * 1.2);
+});
+
+test('the sliding window forgets old conditions', () => {
+  const model = new LatencyModel(makeCatalog(), makeProfile(), { window: 8, minSamples: 4 });
+  const base = model.predict('classify', 0, 1);
+  for (let i = 0; i < 8; i++) model.observe('classify', 0, 1, base * 2);
+  for (let i = 0; i < 8; i++) model.observe('classify', 0, 1, base);
+  close(model.predict('classify', 0, 1), base);
+});
+
+test('preprocessing: a configured default, then observations', () => {
+  const model = new LatencyModel(makeCatalog(), makeProfile(), { preprocessMs: { classify: 7 }, minSamples: 2 });
+  assert.equal(model.preprocessMs('classify'), 7);
+  model.observePreprocess('classify', 3);
+  model.observePreprocess('classify', 5);
+  assert.equal(model.preprocessMs('classify'), 5);
+});
+
+test('profiles from JSON are validated', () => {
+  assert.equal(profileFromJson({ 'classify:0:1': 9 }).get('classify:0:1'), 9);
+  assert.throws(() => profileFromJson({ 'classify:0': 9 }), /bad key/);
+  assert.throws(() => profileFromJson({ 'classify:0:1': -1 }), /positive/);
+  assert.throws(() => profileFromJson([]), /object/);
+  assert.ok(POINTS.length > 0);
+});
