@@ -74,8 +74,8 @@ RUN apt-get update \
  && groupadd --system --gid "${APP_GID}" stitchserve \
  && useradd --system --uid "${APP_UID}" --gid "${APP_GID}" --home-dir /nonexistent --no-create-home \
       --shell /usr/sbin/nologin stitchserve \
- && mkdir -p /models /etc/stitchserve /var/cache/stitchserve \
- && chown "${APP_UID}:${APP_GID}" /var/cache/stitchserve
+ && mkdir -p /models /etc/stitchserve /app/.profile-cache \
+ && chown "${APP_UID}:${APP_GID}" /app/.profile-cache
 
 # ---------------------------------------------------------------------------------------------------------
 # runtime-gpu: NVIDIA CUDA 12.x + cuDNN 9 runtime (what onnxruntime 1.30's CUDA provider links against), the same
@@ -89,8 +89,8 @@ COPY --from=node-runtime /usr/bin/tini-static /usr/bin/tini
 RUN groupadd --system --gid "${APP_GID}" stitchserve \
  && useradd --system --uid "${APP_UID}" --gid "${APP_GID}" --home-dir /nonexistent --no-create-home \
       --shell /usr/sbin/nologin stitchserve \
- && mkdir -p /models /etc/stitchserve /var/cache/stitchserve \
- && chown "${APP_UID}:${APP_GID}" /var/cache/stitchserve
+ && mkdir -p /models /etc/stitchserve /app/.profile-cache \
+ && chown "${APP_UID}:${APP_GID}" /app/.profile-cache
 WORKDIR /app
 COPY --from=build-gpu /out/app /app
 # Fail the build, not the pod, when the base image lacks a library the CUDA provider needs (cuBLAS, cuDNN 9…).
@@ -102,7 +102,7 @@ RUN node --version \
 ENV NODE_ENV=production \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility
-VOLUME ["/var/cache/stitchserve", "/tmp"]
+VOLUME ["/app/.profile-cache", "/tmp"]
 EXPOSE 8080
 USER ${APP_UID}:${APP_GID}
 HEALTHCHECK --interval=30s --timeout=3s --start-period=180s --retries=3 \
@@ -121,7 +121,7 @@ ARG APP_GID
 WORKDIR /app
 COPY --from=build /out/app /app
 ENV NODE_ENV=production
-VOLUME ["/var/cache/stitchserve", "/tmp"]
+VOLUME ["/app/.profile-cache", "/tmp"]
 EXPOSE 8080
 USER ${APP_UID}:${APP_GID}
 # Optional for plain Docker; Kubernetes ignores it and uses the probes in k8s/base/deployment.yaml.
