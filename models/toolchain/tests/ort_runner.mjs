@@ -1,6 +1,8 @@
 // Runs stitches of a stitchserve bundle in ONNX Runtime (Node), as the TypeScript engine will.
 // Usage: node ort_runner.mjs <bundleDir> <jobs.json> <outDir>
-//   jobs.json: [{ "stitchId": 3, "task": "classify", "input": "/abs/in.bin", "dims": [B,3,H,W] }]
+//   jobs.json: [{ "stitchId": 3, "task": "classify", "input": "/abs/in.bin", "dims": [B,3,H,W],
+//                 "graph": "/abs/single.onnx" (optional: run this graph instead of the bundle's; only the
+//                 inputs it declares are fed) }]
 // Writes <outDir>/<jobIndex>.<outputName>.bin (little-endian float32) and prints
 // [{ "outputs": { "<name>": { "file", "dims" } } }] as JSON on stdout.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,11 +16,17 @@ if (!bundleDir || !jobsPath || !outDir) {
 }
 const manifest = JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8'));
 const jobs = JSON.parse(readFileSync(jobsPath, 'utf8'));
-const session = await ort.InferenceSession.create(join(bundleDir, manifest.graph.file), {
-  intraOpNumThreads: 1,
-  graphOptimizationLevel: 'all',
-  extra: { session: { intra_op: { allow_spinning: '0' } } },
-});
+const sessions = new Map();
+async function session(path) {
+  if (!sessions.has(path)) {
+    sessions.set(path, await ort.InferenceSession.create(path, {
+      intraOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    }));
+  }
+  return sessions.get(path);
+}
 
 /** Feeds for one run: pixels plus one scalar bool per condition (task condition + the stitch's slots). */
 function feeds(stitch, task, pixels) {
@@ -36,7 +44,9 @@ for (const [k, job] of jobs.entries()) {
   const buf = readFileSync(job.input);
   const data = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
   const pixels = new ort.Tensor('float32', data, job.dims);
-  const out = await session.run(feeds(stitch, job.task, pixels));
+  const sess = await session(job.graph ?? join(bundleDir, manifest.graph.file));
+  const all = feeds(stitch, job.task, pixels);
+  const out = await sess.run(Object.fromEntries(sess.inputNames.map((n) => [n, all[n]])), manifest.tasks[job.task].outputs);
   const entry = { outputs: {} };
   for (const name of manifest.tasks[job.task].outputs) {
     const file = join(outDir, `${k}.${name}.bin`);

@@ -22,6 +22,7 @@ from stitchkit.fixtures import main as regenerate_fixtures
 from stitchkit.heads import fold_batchnorm
 from stitchkit.model import SNNet
 from stitchkit.references import read_tensor
+from stitchkit.single_route import export_route
 from stitchkit.tiny import randomize_, tiny_v1_config, tiny_v2_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -104,6 +105,21 @@ class ExportParityTest(unittest.TestCase):
                 for out, file in entry["outputs"].items():
                     ref = read_tensor(os.path.join(bundle, "references", file), entry["dims"][out])
                     self.assertLessEqual(relative_error(got[out], ref), TOLERANCE, (name, entry["stitchId"], out))
+
+    def test_single_route_graphs_match_references(self):
+        bundle = os.path.join(FIXTURES, "tiny-v2")
+        with open(os.path.join(bundle, "references", "index.json")) as f:
+            index = [e for e in json.load(f) if e["batch"] == 3 and e["stitchId"] in (1, 2, 6, 9, 12)]
+        jobs = []
+        for e in index:
+            graph = export_route(bundle, e["stitchId"], e["task"], os.path.join(self.work, f"{e['stitchId']}.{e['task']}.onnx"))
+            self.assertFalse(any(n.op_type == "If" for n in onnx.load(graph).graph.node))
+            jobs.append({"stitchId": e["stitchId"], "task": e["task"], "dims": e["dims"]["pixels"], "graph": graph,
+                         "input": os.path.join(bundle, "references", e["input"])})
+        for entry, got in zip(index, run_ort(bundle, jobs, self.work)):
+            for out, file in entry["outputs"].items():
+                ref = read_tensor(os.path.join(bundle, "references", file), entry["dims"][out])
+                self.assertLessEqual(relative_error(got[out], ref), TOLERANCE, (entry["stitchId"], out))
 
     @classmethod
     def tearDownClass(cls):
