@@ -26,7 +26,8 @@ export interface BackendInfo {
 export interface RoutePlan {
   input: string;
   conditions: string[];
-  tasks: Record<string, { condition: string; outputs: string[] }>;
+  /** Per task: its condition input, its outputs and the pixels input size [H, W]. */
+  tasks: Record<string, { condition: string; outputs: string[]; height: number; width: number }>;
   stitches: { id: number; slots: number[] }[];
 }
 

@@ -7,7 +7,7 @@ export function routePlanFor(manifest: Readonly<Manifest>): RoutePlan {
   const tasks: RoutePlan['tasks'] = {};
   for (const task of manifestTasks(manifest as Manifest)) {
     const spec = manifest.tasks[task]!;
-    tasks[task] = { condition: spec.condition, outputs: [...spec.outputs] };
+    tasks[task] = { condition: spec.condition, outputs: [...spec.outputs], height: spec.input.height, width: spec.input.width };
   }
   return {
     input: manifest.graph.input,

@@ -94,20 +94,51 @@ async function init(message: InitMessage): Promise<void> {
   }
 }
 
-/** The graph's declared inputs/outputs must be exactly what the manifest promises. */
+/** The graph's declared inputs/outputs (names, types, static dims) must be what the manifest promises. */
 function interfaceProblems(s: ort.InferenceSession, { plan, graphPath }: InitMessage): string[] {
   const file = path.basename(graphPath);
-  const inputs = new Set(s.inputNames);
-  const outputs = new Set(s.outputNames);
+  const inputs = new Map(s.inputMetadata.map((m) => [m.name, m]));
+  const outputs = new Map(s.outputMetadata.map((m) => [m.name, m]));
   const problems: string[] = [];
-  if (!inputs.has(plan.input)) problems.push(`${file} has no input "${plan.input}" (graph.input)`);
-  for (const name of plan.conditions) if (!inputs.has(name)) problems.push(`${file} has no input "${name}" (graph.conditions)`);
+  const pixels = inputs.get(plan.input);
+  if (pixels === undefined) problems.push(`${file} has no input "${plan.input}" (graph.input)`);
+  else problems.push(...pixelsProblems(file, pixels, plan));
+  for (const name of plan.conditions) {
+    const meta = inputs.get(name);
+    if (meta === undefined) problems.push(`${file} has no input "${name}" (graph.conditions)`);
+    else if (!meta.isTensor || meta.type !== 'bool' || meta.shape.length !== 0) {
+      problems.push(`${file} input "${name}" is ${describe(meta)}, expected a scalar bool`);
+    }
+  }
   const expected = new Set([plan.input, ...plan.conditions]);
-  for (const name of inputs) if (!expected.has(name)) problems.push(`${file} input "${name}" is not in the manifest`);
+  for (const name of inputs.keys()) if (!expected.has(name)) problems.push(`${file} input "${name}" is not in the manifest`);
   for (const [task, spec] of Object.entries(plan.tasks)) {
-    for (const name of spec.outputs) if (!outputs.has(name)) problems.push(`${file} has no output "${name}" (tasks.${task}.outputs)`);
+    for (const name of spec.outputs) {
+      const meta = outputs.get(name);
+      if (meta === undefined) problems.push(`${file} has no output "${name}" (tasks.${task}.outputs)`);
+      else if (!meta.isTensor || meta.type !== 'float32') problems.push(`${file} output "${name}" is ${describe(meta)}, expected float32`);
+    }
   }
   return problems;
+}
+
+/** pixels must be float32 [B, 3, H, W]; a static H or W must equal every task's input size. */
+function pixelsProblems(file: string, meta: ort.InferenceSession.ValueMetadata, plan: InitMessage['plan']): string[] {
+  if (!meta.isTensor || meta.type !== 'float32' || meta.shape.length !== 4 || (typeof meta.shape[1] === 'number' && meta.shape[1] !== 3)) {
+    return [`${file} input "${plan.input}" is ${describe(meta)}, expected float32 [B, 3, H, W]`];
+  }
+  const problems: string[] = [];
+  for (const [task, spec] of Object.entries(plan.tasks)) {
+    const [, , h, w] = meta.shape;
+    if ((typeof h === 'number' && h !== spec.height) || (typeof w === 'number' && w !== spec.width)) {
+      problems.push(`${file} input "${plan.input}" is ${describe(meta)} but tasks.${task}.input is ${spec.height}×${spec.width}`);
+    }
+  }
+  return problems;
+}
+
+function describe(meta: ort.InferenceSession.ValueMetadata): string {
+  return meta.isTensor ? `${meta.type} [${meta.shape.map(String).join(', ')}]` : 'not a tensor';
 }
 
 function buildFeeds({ plan }: InitMessage): void {
