@@ -1,9 +1,18 @@
 """Presets and the packaged official S-L table (equal to the released upstream file when ../shared is present)."""
 import json
+import os
+import subprocess
+import sys
 import unittest
 from pathlib import Path
 
+import torch
+
+from stitchkit import presets as registry
+from stitchkit.flops import family_flops, family_params
 from stitchkit.official import load_table
+
+TOOLCHAIN = Path(__file__).resolve().parents[1]
 
 SHARED = Path(__file__).resolve().parents[3] / ".." / "shared" / "reference" / "snnetv2"
 
@@ -31,6 +40,60 @@ class OfficialTableTest(unittest.TestCase):
             self.assertAlmostEqual(table.results[sid].top1 * 100, rec["acc1"], places=9)
             self.assertAlmostEqual(table.results[sid].top5 * 100, rec["acc5"], places=9)
             self.assertEqual(table.results[sid].flops, rec["flops"])
+
+
+class RegistryTest(unittest.TestCase):
+    def test_builtin_presets(self):
+        self.assertTrue({"deit3-s-l", "deit-ti-s-b", "fmnist-s-l"} <= set(registry.names()))
+        with self.assertRaises(KeyError) as ctx:
+            registry.get("nope")
+        self.assertIn("deit3-s-l", str(ctx.exception))
+        with self.assertRaises(ValueError):
+            registry.register(registry.get("deit3-s-l"))
+
+    def test_deit3_s_l_shape(self):
+        preset = registry.get("deit3-s-l")
+        cfg = preset.config()
+        self.assertEqual([(a.dim, a.depth, a.heads, a.patch, a.img_size, a.flavour) for a in cfg.anchors],
+                         [(384, 12, 6, 16, 224, "deit3"), (1024, 24, 16, 16, 224, "deit3")])
+        self.assertEqual(cfg.task("classify").input_hw, (224, 224))
+        self.assertEqual(len(cfg.task("classify").labels), 1000)
+        params = family_params(cfg)
+        self.assertEqual(round(params[0] / 1e4), 2206)
+        self.assertEqual(round(params[1] / 1e4), 30437)
+        self.assertTrue(preset.real_size)
+
+    def test_official_metrics_join(self):
+        metrics = registry.official_metrics(registry.get("deit3-s-l"))
+        self.assertEqual(len(metrics), 134)
+        self.assertNotIn(13, metrics)
+        self.assertAlmostEqual(metrics[1]["classify"]["top1"], 0.86978, places=5)
+        with self.assertRaises(KeyError):
+            registry.official_metrics(registry.get("deit-ti-s-b"))
+
+    def test_deit_ti_s_b_shape(self):
+        cfg = registry.get("deit-ti-s-b").config()
+        self.assertEqual(cfg.space, "snnetv1")
+        self.assertEqual([a.dim for a in cfg.anchors], [192, 384, 768])
+        self.assertEqual(len(cfg.stitch_space().stitches), 71)
+        self.assertEqual(family_flops(cfg)[0]["classify"], 1258411200)
+
+    def test_small_preset_builds_and_runs(self):
+        torch.set_num_threads(1)
+        model = registry.build_model(registry.get("fmnist-s-l"), seed=1)
+        again = registry.build_model(registry.get("fmnist-s-l"), seed=1)
+        pixels = torch.randn(1, 3, 28, 28)
+        with torch.no_grad():
+            a = model.run(pixels, 25, "classify")["classify.logits"]
+            b = again.run(pixels, 25, "classify")["classify.logits"]
+        self.assertTrue(torch.equal(a, b))  # deterministic for a seed
+
+    def test_plugin_modules_from_the_environment(self):
+        code = ("import stitchkit.presets as p; print(p.get('test-tiny-v1').description)")
+        env = dict(os.environ, PYTHONPATH=str(TOOLCHAIN), STITCHKIT_PRESET_MODULES="tests.test_cli")
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("tiny SN-Net v1", res.stdout)
 
 
 if __name__ == "__main__":
