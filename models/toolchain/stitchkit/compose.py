@@ -26,7 +26,11 @@ class GraphBuilder:
         return f"{stem}#{self._counter}"
 
     def inline(self, comp: Component, owner: str, inputs: Sequence[str]) -> Tuple[List[onnx.NodeProto], List[str]]:
-        """Nodes computing ``comp`` on outer values ``inputs``; returns (nodes, output names)."""
+        """Nodes computing ``comp`` on outer values ``inputs``; returns (nodes, output names).
+
+        The component's initializer data is *moved* into the builder (cleared in ``comp``) to keep one copy of
+        the weights in memory; inline each component only into this builder.
+        """
         inst = self.unique(owner)
         rename: Dict[str, str] = {"": ""}
         for local, outer in zip(comp.inputs, inputs):
@@ -39,6 +43,7 @@ class GraphBuilder:
                 tensor.CopyFrom(init)
                 tensor.name = name
                 self.initializers[name] = tensor
+                init.ClearField("raw_data")  # moved: later instances of this owner only need the name
 
         def mapped(value: str) -> str:
             if value not in rename:
@@ -56,6 +61,11 @@ class GraphBuilder:
             new.output[:] = [mapped(v) for v in node.output]
             nodes.append(new)
         return nodes, [mapped(o) for o in comp.outputs]
+
+    def take_initializers(self, graph: onnx.GraphProto) -> None:
+        """Move every collected initializer into ``graph`` (one tensor copied at a time)."""
+        for name in list(self.initializers):
+            graph.initializer.add().CopyFrom(self.initializers.pop(name))
 
     def passthrough(self, value: str) -> Tuple[List[onnx.NodeProto], List[str]]:
         """An ``Identity`` (a branch may not return an outer-scope value directly)."""

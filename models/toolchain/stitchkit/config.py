@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .anchors import AnchorConfig
 from .spaces import StitchSpace, default_large_taps, dense_taps, snnetv1_space, snnetv2_space
@@ -109,6 +109,3 @@ class FamilyConfig:
         small, large = dense_taps(d0, d1, self.large_taps or default_large_taps(d1))
         return [small, large]
 
-
-def tasks_by_name(tasks: Sequence[TaskConfig]) -> Dict[str, TaskConfig]:
-    return {t.name: t for t in tasks}

@@ -58,7 +58,10 @@ def _dense_branch(b: GraphBuilder, model: SNNet, comps: Dict[str, Component], ta
 
 
 def build_route_model(model: SNNet, comps: Optional[Dict[str, Component]] = None) -> onnx.ModelProto:
-    """The family's route graph with every weight stored once as a main-graph initializer."""
+    """The family's route graph with every weight stored once as a main-graph initializer.
+
+    ``comps`` (default: exported from ``model``) gives up its weight data to the graph.
+    """
     comps = comps or family_components(model)
     b = GraphBuilder()
     nodes: List[onnx.NodeProto] = []
@@ -102,11 +105,11 @@ def build_route_model(model: SNNet, comps: Optional[Dict[str, Component]] = None
     inputs = [helper.make_tensor_value_info("pixels", TensorProto.FLOAT, ["batch", 3, "height", "width"])]
     inputs += [helper.make_tensor_value_info(c, TensorProto.BOOL, []) for c in conditions]
     graph_outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [None] * OUTPUT_RANKS[n]) for n in outputs]
-    graph = helper.make_graph(nodes, model.cfg.name, inputs, graph_outputs, initializer=list(b.initializers.values()))
-    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                                   producer_name="stitchkit", ir_version=8)
-    onnx.checker.check_model(onnx_model)
-    return onnx_model
+    graph = helper.make_graph(nodes, model.cfg.name, inputs, graph_outputs)
+    b.take_initializers(graph)
+    # checked by the caller once saved (the in-memory checker serialises, which fails above 2 GB)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                             producer_name="stitchkit", ir_version=8)
 
 
 def graph_outputs(model: SNNet) -> Dict[str, List[str]]:
