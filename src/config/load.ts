@@ -58,7 +58,7 @@ function applyEnvironment(raw: Record<string, unknown>, env: ConfigSources['env'
   raw['server'] = server;
 }
 
-/** Replaces a missing bundle directory by the configured fallback, with a warning; paths become absolute. */
+/** Replaces a missing bundle directory by the configured fallback, with a warning; engine paths become absolute. */
 function resolveBundle(raw: Record<string, unknown>, cwd: string, warnings: string[]): void {
   const engine = { ...((raw['engine'] as Record<string, unknown> | undefined) ?? {}) };
   const bundle = typeof engine['bundle'] === 'string' ? path.resolve(cwd, engine['bundle']) : undefined;
@@ -70,6 +70,9 @@ function resolveBundle(raw: Record<string, unknown>, cwd: string, warnings: stri
     engine['bundle'] = bundle;
   }
   if (fallback !== undefined) engine['fallbackBundle'] = fallback;
+  for (const key of ['modelRoot', 'profileCacheDir']) {
+    if (typeof engine[key] === 'string') engine[key] = path.resolve(cwd, engine[key]);
+  }
   raw['engine'] = engine;
 }
 

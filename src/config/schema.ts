@@ -51,6 +51,13 @@ const EngineSchema = Type.Object(
     fallbackBundle: Type.Optional(
       Type.String({ minLength: 1, description: 'bundle used, with a warning, when `bundle` does not exist' }),
     ),
+    modelRoot: Type.Optional(
+      Type.String({ minLength: 1, description: 'directory every bundle must live under; default: the bundle directory\'s parent' }),
+    ),
+    profileCacheDir: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      default: '.profile-cache',
+      description: 'writable directory for the warm-up latency profile cache; null disables the cache',
+    }),
     device: Type.Enum(['cpu', 'cuda', 'auto'], { default: 'cpu', description: 'execution provider; auto = cuda when available' }),
     threads: Type.Integer({ minimum: 1, maximum: 256, default: 2, description: 'ORT intra-op threads' }),
     maxBatch: Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'largest batch the engine runs' }),
@@ -67,7 +74,12 @@ const EngineSchema = Type.Object(
 
 const ControllerSchema = Type.Object(
   {
-    policy: Type.String({ minLength: 1, default: 'slackfit', description: 'stitch-selection policy name' }),
+    policy: Type.String({ minLength: 1, default: 'slackfit', description: 'stitch-selection policy: adaptive, slackfit, fastest, most-accurate or fixed:<id>' }),
+    defaultQuality: Type.Union([Type.Enum(['fast', 'balanced', 'accurate']), Type.Number({ minimum: 0, maximum: 1 })], {
+      default: 'accurate',
+      description: 'quality hint for requests that give none: the best stitch the controller may pick when idle',
+    }),
+    statsWindowMs: Milliseconds('window of the effective-accuracy gauge', 60_000),
     queueBound: Type.Integer({ minimum: 1, maximum: 100_000, default: 64, description: 'most queued requests (all tasks); more → 429 QUEUE_FULL' }),
     deadlines: Type.Object(
       {

@@ -1,0 +1,85 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ERRORS, ServiceError, isServiceError, type ErrorCode } from '../../src/errors.js';
+import type { ServiceMetrics } from '../../src/metrics/index.js';
+
+/** Fastify and @fastify/multipart error codes → registry codes. */
+const FRAMEWORK_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_REQ_FILE_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'EMPTY_BODY',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_VALIDATION: 'INVALID_PARAMETER',
+  FST_ERR_NOT_FOUND: 'NOT_FOUND',
+  FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_PARTS_LIMIT: 'BAD_REQUEST',
+  FST_FILES_LIMIT: 'BAD_REQUEST',
+  FST_FIELDS_LIMIT: 'BAD_REQUEST',
+  FST_PROTO_VIOLATION: 'BAD_REQUEST',
+  FST_MP_PREMATURE_CLOSE: 'BAD_REQUEST',
+};
+
+/** Messages that say what to fix, for framework errors whose own text is terse. */
+const FRAMEWORK_MESSAGES: Record<string, string> = {
+  FST_FILES_LIMIT: "Send exactly one file, in the multipart field 'image'.",
+  FST_PARTS_LIMIT: "The multipart body has too many parts; send one file field named 'image'.",
+  FST_FIELDS_LIMIT: "The multipart body has too many fields; send one file field named 'image'.",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ERRORS.UNSUPPORTED_MEDIA_TYPE.title,
+  FST_INVALID_MULTIPART_CONTENT_TYPE: ERRORS.UNSUPPORTED_MEDIA_TYPE.title,
+};
+
+/** Any error → a ServiceError whose code is in the registry. Unknown 5xx become INTERNAL. */
+export function asServiceError(err: unknown): ServiceError {
+  if (isServiceError(err)) return err;
+  const fe = err as Partial<FastifyError> | null;
+  const code = typeof fe?.code === 'string' ? FRAMEWORK_CODES[fe.code] : undefined;
+  if (code !== undefined) {
+    const message = FRAMEWORK_MESSAGES[fe!.code!] ?? (code === 'INVALID_PARAMETER' ? `Invalid parameter: ${fe!.message}` : fe!.message);
+    return new ServiceError(code, message, { cause: err });
+  }
+  const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
+  if (status === 413) return new ServiceError('BODY_TOO_LARGE', undefined, { cause: err });
+  if (status >= 400 && status < 500) return new ServiceError('BAD_REQUEST', fe?.message || undefined, { cause: err });
+  return new ServiceError('INTERNAL', undefined, { cause: err });
+}
+
+/** The body of an error answer. Server faults (5xx) carry only the registry title: no internals, no paths. */
+export function errorBody(err: ServiceError, kserve: boolean): object {
+  const message = err.status >= 500 ? ERRORS[err.code].title : err.message;
+  // KServe v2 clients expect {"error": "<text>"}; the code rides along as an extra property.
+  return kserve ? { error: message, code: err.code } : { error: { code: err.code, message } };
+}
+
+function isKserve(request: FastifyRequest): boolean {
+  return request.url.startsWith('/v2');
+}
+
+/** Sends `err` as the documented JSON error answer, with Retry-After on 429/503; counts the failure. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: ServiceError, metrics: ServiceMetrics): FastifyReply {
+  metrics.failures.inc({ reason: err.code });
+  if (err.status === 429 || err.status === 503) reply.header('retry-after', String(err.retryAfterSeconds ?? 1));
+  return reply.code(err.status).type('application/json; charset=utf-8').send(errorBody(err, isKserve(request)));
+}
+
+/**
+ * Installs the error handler (every error → `{error: {code, message}}`, status from the registry) and the
+ * not-found handler. 5xx answers never show the underlying message or stack; the log has them.
+ */
+export default fp(
+  async function errorHandling(app: FastifyInstance, options: { metrics: ServiceMetrics }) {
+    app.setErrorHandler((error, request, reply) => {
+      const err = asServiceError(error);
+      if (err.status >= 500) request.log.error({ err: error, code: err.code }, 'request failed');
+      else request.log.info({ code: err.code, reason: err.message }, 'request refused');
+      return sendError(request, reply, err, options.metrics);
+    });
+    app.setNotFoundHandler((request, reply) => {
+      const err = new ServiceError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /docs for the API.`);
+      return sendError(request, reply, err, options.metrics);
+    });
+  },
+  { name: 'error-handling' },
+);

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import errorHandling from '../routes/plugins/error-handler.js';
+import imageBody from '../routes/plugins/image-body.js';
+import openapi from '../routes/plugins/openapi.js';
+import requestContext from '../routes/plugins/request-context.js';
+import healthRoutes from '../routes/health.js';
+import metricsRoute from '../routes/metrics.js';
+import catalogRoutes from '../routes/v1/catalog.js';
+import taskRoutes from '../routes/v1/tasks.js';
+import type { Config } from './config/index.js';
+import { createServices } from './inference/index.js';
+
+export interface BuildAppOptions {
+  /** A ready pino logger (tests pass one writing to memory); default: pino at config.logging.level on stdout. */
+  logger?: Logger;
+}
+
+/** Incoming request ids are reused only when short and plain; anything else gets a fresh UUID. */
+const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The raw answer for connection-level client errors (malformed HTTP, body timeout), in the documented format. */
+function clientErrorResponse(err: NodeJS.ErrnoException): string {
+  const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const [status, code, message] = timeout
+    ? ['408 Request Timeout', 'REQUEST_TIMEOUT', 'The request was not received in time; send the whole body faster.']
+    : ['400 Bad Request', 'BAD_REQUEST', 'The HTTP request is malformed.'];
+  const body = JSON.stringify({ error: { code, message } });
+  return `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/**
+ * Builds the Fastify app from plugins (the composition root). Nothing listens and nothing is loaded yet:
+ * call `app.services.runtime.start()` to load and warm the bundle (readiness turns true when it resolves),
+ * and `app.listen()` to serve. `app.close()` drains and stops the engine worker.
+ */
+export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const logger = options.logger ?? pino({ level: config.logging.level });
+  const services = createServices(config, logger);
+  const { bodyTimeoutMs } = config.server;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.limits.bodyBytes,
+    return503OnClosing: false,
+    genReqId: (req) => {
+      const incoming = req.headers[config.logging.requestIdHeader.toLowerCase()];
+      return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    // Unknown query parameters are refused (a typo must not silently change nothing); defaults fill the rest.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    // Node checks request timeouts every connectionsCheckingInterval; keep it well below the timeout.
+    serverFactory: (handler) =>
+      createServer({ requestTimeout: bodyTimeoutMs, headersTimeout: Math.min(bodyTimeoutMs, 60_000), connectionsCheckingInterval: Math.min(1000, bodyTimeoutMs / 2) }, handler) as Server,
+    clientErrorHandler: (err, socket) => {
+      if (socket.writable) socket.end(clientErrorResponse(err));
+      else socket.destroy(err);
+    },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onClose', async () => {
+    await services.runtime.close();
+  });
+
+  await app.register(requestContext, { services });
+  await app.register(errorHandling, { metrics: services.metrics });
+  await app.register(imageBody, { limits: config.limits });
+  if (config.server.docs) await app.register(openapi);
+  await app.register(healthRoutes);
+  await app.register(metricsRoute);
+  await app.register(taskRoutes);
+  await app.register(catalogRoutes);
+  return app;
+}

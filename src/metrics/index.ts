@@ -1,0 +1,1 @@
+export { METRIC_PREFIX, ServiceMetrics, type MetricsSources } from './service-metrics.js';
