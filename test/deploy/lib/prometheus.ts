@@ -33,8 +33,8 @@ export interface ScrapeTarget { address: string; labels: Record<string, string> 
 
 export interface RunningPrometheus {
   url: string;
-  /** Instant query; returns the result vector as (labels, value) pairs. */
-  query(promql: string): Promise<{ labels: Record<string, string>; value: number }[]>;
+  /** Instant query (at `atS`, Unix seconds, default now); returns the result vector as (labels, value) pairs. */
+  query(promql: string, atS?: number): Promise<{ labels: Record<string, string>; value: number }[]>;
   /** Resolves once every target has been scraped successfully (Prometheus applies discovery every ~5 s). */
   waitForTargetsUp(timeoutMs?: number): Promise<void>;
   /** Series matching a selector (what prometheus-adapter's discovery sees). */
@@ -99,8 +99,9 @@ export async function startPrometheus(binary: string, targets: ScrapeTarget[], i
   }
   return {
     url,
-    async query(promql) {
-      const data = await getJson(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    async query(promql, atS) {
+      const at = atS === undefined ? '' : `&time=${atS}`;
+      const data = await getJson(`${url}/api/v1/query?query=${encodeURIComponent(promql)}${at}`);
       return (data.result as { metric: Record<string, string>; value: [number, string] }[])
         .map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
     },
