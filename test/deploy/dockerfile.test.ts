@@ -138,6 +138,9 @@ describe('Dockerfile', () => {
   test('the image serves the demo bundle with no configuration: config/default.json points at it', () => {
     const defaults = JSON.parse(readFileSync(path.join(REPO, 'config/default.json'), 'utf8'));
     assert.equal(defaults.engine.bundle, 'models/fmnist-s-l');
+    // The default profile cache (relative to the working directory /app) is a declared volume: `--read-only` works.
+    const volumes = execForm(instructionsOf(stage('runtime'), 'VOLUME').at(-1)!) ?? [];
+    assert.ok(volumes.includes(path.posix.resolve('/app', defaults.engine.profileCacheDir)), 'default profile cache is a volume');
     assert.match(runText(stage('build')), /cp -r models\/fmnist-s-l \/out\/app\/models\/fmnist-s-l/);
     assert.equal(instructionsOf(stage('runtime'), 'WORKDIR').at(-1)?.getArgumentsContent(), '/app');
   });

@@ -71,7 +71,8 @@ for (const overlay of overlays) {
 
     test('the read-only root fs has emptyDirs for every path the process writes', () => {
       const mounts = new Map<string, any>(container.volumeMounts.map((m: any) => [m.mountPath, m]));
-      for (const writable of ['/tmp', '/app/.profile-cache']) {
+      assert.equal(typeof config.engine.profileCacheDir, 'string', 'the profile cache is kept (warm restarts)');
+      for (const writable of ['/tmp', config.engine.profileCacheDir!]) {
         const mount = mounts.get(writable);
         assert.ok(mount, `${writable} is mounted`);
         const volume = pod.volumes.find((v: any) => v.name === mount.name);
