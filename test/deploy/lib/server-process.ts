@@ -11,7 +11,7 @@ import path from 'node:path';
 import { freePort } from './prometheus.js';
 import { REPO } from './rendered.js';
 
-export const SERVER_ENTRY = process.env['DEPLOY_SCRATCH_ENTRY'] ?? path.join(REPO, 'src/server.ts');
+export const SERVER_ENTRY = path.join(REPO, 'src/server.ts');
 export const TINY_BUNDLE = path.join(REPO, 'test/fixtures/tiny-v2');
 
 export interface RunningServer {
