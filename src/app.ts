@@ -10,6 +10,7 @@ import healthRoutes from '../routes/health.js';
 import metricsRoute from '../routes/metrics.js';
 import catalogRoutes from '../routes/v1/catalog.js';
 import taskRoutes from '../routes/v1/tasks.js';
+import kserveRoutes from '../routes/v2/index.js';
 import type { Config } from './config/index.js';
 import { createServices } from './inference/index.js';
 
@@ -73,5 +74,6 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(metricsRoute);
   await app.register(taskRoutes);
   await app.register(catalogRoutes);
+  await app.register(kserveRoutes, { modelName: config.server.modelName });
   return app;
 }

@@ -31,13 +31,26 @@ const FRAMEWORK_MESSAGES: Record<string, string> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: ERRORS.UNSUPPORTED_MEDIA_TYPE.title,
 };
 
+/** One line per schema violation, naming the parameter (`querystring.top_k must be >= 1`, `unknown querystring parameter 'x'`). */
+function describeValidation(err: FastifyError): string {
+  const context = err.validationContext ?? 'request';
+  const lines = (err.validation ?? []).map((v) => {
+    const where = `${context}${v.instancePath.replace(/\//g, '.')}`;
+    const params = v.params as Record<string, unknown>;
+    if (v.keyword === 'additionalProperties') return `unknown ${context} parameter '${String(params['additionalProperty'])}'`;
+    if (v.keyword === 'enum') return `${where} must be one of ${(params['allowedValues'] as unknown[]).join(', ')}`;
+    return `${where} ${v.message ?? 'is invalid'}`;
+  });
+  return lines.length > 0 ? `Invalid parameter: ${[...new Set(lines)].join('; ')}.` : `Invalid parameter: ${err.message}`;
+}
+
 /** Any error → a ServiceError whose code is in the registry. Unknown 5xx become INTERNAL. */
 export function asServiceError(err: unknown): ServiceError {
   if (isServiceError(err)) return err;
   const fe = err as Partial<FastifyError> | null;
   const code = typeof fe?.code === 'string' ? FRAMEWORK_CODES[fe.code] : undefined;
   if (code !== undefined) {
-    const message = FRAMEWORK_MESSAGES[fe!.code!] ?? (code === 'INVALID_PARAMETER' ? `Invalid parameter: ${fe!.message}` : fe!.message);
+    const message = FRAMEWORK_MESSAGES[fe!.code!] ?? (code === 'INVALID_PARAMETER' ? describeValidation(fe as FastifyError) : fe!.message);
     return new ServiceError(code, message, { cause: err });
   }
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
@@ -77,7 +90,8 @@ export default fp(
       return sendError(request, reply, err, options.metrics);
     });
     app.setNotFoundHandler((request, reply) => {
-      const err = new ServiceError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /docs for the API.`);
+      const path = request.url.split('?')[0]!.slice(0, 200);
+      const err = new ServiceError('NOT_FOUND', `No route ${request.method} ${path}; see /docs for the API.`);
       return sendError(request, reply, err, options.metrics);
     });
   },

@@ -30,15 +30,14 @@ export function serverTiming(timing: Record<string, number>): string {
     .join(', ');
 }
 
-/** Finishes an answer: timing, deadline verdict, headers, log line. Returns the JSON envelope or the image. */
-export function sendAnswer(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  outcome: InferenceOutcome,
-  answer: TaskAnswer,
-  postprocessMs: number,
-  budgetMs: number,
-): FastifyReply {
+/** Stage timings of a finished request (ms) and whether the whole answer met the budget. */
+export interface AnswerTiming {
+  timing: InferenceOutcome['timing'] & { postprocessMs: number; totalMs: number };
+  deadlineMet: boolean;
+}
+
+/** Closes the books on a request: total time since arrival, deadline verdict, the common headers, one log line. */
+export function finishAnswer(request: FastifyRequest, reply: FastifyReply, outcome: InferenceOutcome, postprocessMs: number, budgetMs: number): AnswerTiming {
   const totalMs = performance.now() - request.arrivalMs;
   const timing = { ...outcome.timing, postprocessMs, totalMs };
   const deadlineMet = totalMs <= budgetMs;
@@ -48,10 +47,23 @@ export function sendAnswer(
   );
   reply.header('x-stitch-id', String(outcome.stitch.id));
   reply.header('x-deadline-met', String(deadlineMet));
+  reply.header('x-batch-size', String(outcome.batchSize));
   reply.header('server-timing', serverTiming({ preprocess: timing.preprocessMs, queue: timing.queueMs, inference: timing.inferenceMs, postprocess: postprocessMs, total: totalMs }));
+  return { timing, deadlineMet };
+}
+
+/** Sends a v1 answer: the JSON envelope, or the image with its headers. */
+export function sendAnswer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  outcome: InferenceOutcome,
+  answer: TaskAnswer,
+  postprocessMs: number,
+  budgetMs: number,
+): FastifyReply {
+  const { timing, deadlineMet } = finishAnswer(request, reply, outcome, postprocessMs, budgetMs);
   if (answer.kind === 'image') {
     for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
-    reply.header('x-batch-size', String(outcome.batchSize));
     return reply.type(answer.mediaType).send(answer.bytes);
   }
   return reply.type('application/json; charset=utf-8').send({

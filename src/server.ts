@@ -1,0 +1,49 @@
+/**
+ * Process entry: load config → build app → listen → load and warm the bundle → serve; graceful close on
+ * SIGTERM/SIGINT (readiness false and new work 503 DRAINING first, accepted requests finish, exit 0 within
+ * server.shutdownGraceMs, else exit 1). A bundle that fails to load ends the process with exit code 1 and a
+ * message naming the problem. The only module that reads process.env and argv.
+ */
+import closeWithGrace from 'close-with-grace';
+import pino from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config/index.js';
+
+async function main(): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`stitchserve: ${err.message}\n`);
+    process.exit(2);
+  }
+  const { config, file, warnings } = loaded;
+  const logger = pino({ level: config.logging.level });
+  logger.info({ config: file }, 'configuration loaded');
+  for (const warning of warnings) logger.warn(warning);
+
+  const app = await buildApp(config, { logger });
+  closeWithGrace({ delay: config.server.shutdownGraceMs, logger }, async ({ signal, err }) => {
+    if (err !== undefined) logger.error({ err }, 'fatal error; shutting down');
+    logger.info({ signal, inflight: app.services.inflight.count }, 'draining: readiness off, new work refused, finishing accepted requests');
+    await app.services.drain();
+    await app.close();
+    logger.info('drained; bye');
+  });
+
+  // Listen first so liveness answers while the bundle loads; readiness turns true once it is warm.
+  await app.listen({ host: config.server.host, port: config.server.port });
+  try {
+    await app.services.runtime.start();
+  } catch (err) {
+    logger.fatal({ err }, `the bundle ${config.engine.bundle} could not be loaded: ${(err as Error).message}`);
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`stitchserve: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
