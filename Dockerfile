@@ -22,10 +22,9 @@ ARG APP_GID=10001
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 # onnxruntime-node's postinstall downloads the CUDA/TensorRT providers from NuGet; the CPU provider is bundled.
-# Skip it (env for any npm; allowScripts in package.json for npm >= 11). build-gpu fetches it on purpose.
-# Optional dependencies must stay: they carry sharp's prebuilt libvips.
+# Skip it (the script's own env switch, for any npm; allowScripts in package.json for npm >= 11). build-gpu
+# fetches it on purpose. Optional dependencies must stay: they carry sharp's prebuilt libvips.
 ENV ONNXRUNTIME_NODE_INSTALL=skip \
-    npm_config_onnxruntime_node_install=skip \
     npm_config_fund=false \
     npm_config_audit=false \
     npm_config_update_notifier=false
@@ -54,8 +53,7 @@ RUN npm run build \
 # TensorRT is not in the runtime base image, so its provider is dropped rather than shipped unloadable.
 FROM build AS build-gpu
 WORKDIR /out/app
-RUN ONNXRUNTIME_NODE_INSTALL=cuda12 npm_config_onnxruntime_node_install=cuda12 \
-      node node_modules/onnxruntime-node/script/install.js \
+RUN ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js \
  && cd node_modules/onnxruntime-node/bin/napi-v6/linux/x64 \
  && test -s libonnxruntime_providers_cuda.so \
  && test -s libonnxruntime_providers_shared.so \
