@@ -158,40 +158,49 @@ class DetectionMetrics:
                           np.asarray(det.scores, np.float64)[order], np.asarray(det.labels, np.int64)[order])
         self._images.append((kept, np.asarray(gt_boxes, np.float64).reshape(-1, 4), np.asarray(gt_labels, np.int64)))
 
-    def _class_tp(self, cls: int, threshold: float) -> Tuple[np.ndarray, int]:
-        scores, img_ids, det_idx = [], [], []
+    def _class_tps(self, cls: int) -> Tuple[np.ndarray, int]:
+        """True-positive flags [thresholds, detections] of class ``cls`` in score order, and its GT count."""
+        scores, ious = [], []
         n_gt = 0
-        for i, (det, _, gl) in enumerate(self._images):
-            n_gt += int((gl == cls).sum())
-            sel = np.nonzero(det.labels == cls)[0]
-            scores.append(det.scores[sel])
-            img_ids.append(np.full(sel.size, i))
-            det_idx.append(sel)
-        scores, img_ids, det_idx = np.concatenate(scores), np.concatenate(img_ids), np.concatenate(det_idx)
-        order = np.argsort(-scores, kind="mergesort")
-        matched = {i: np.zeros(int((gl == cls).sum()), bool) for i, (_, _, gl) in enumerate(self._images)}
-        tp = np.zeros(order.size)
-        for rank, j in enumerate(order):
-            det, gb, gl = self._images[img_ids[j]]
+        for det, gb, gl in self._images:
             g = gb[gl == cls]
-            if g.shape[0] == 0:
-                continue
-            ious = box_iou(det.boxes[det_idx[j]][None], g)[0]
-            ious[matched[img_ids[j]]] = -1.0
-            best = int(np.argmax(ious))
-            if ious[best] >= min(threshold, 1 - 1e-10):
-                matched[img_ids[j]][best] = True
-                tp[rank] = 1.0
-        return tp, n_gt
+            n_gt += g.shape[0]
+            sel = det.labels == cls
+            scores.append(det.scores[sel])
+            # one IoU row per detection against its own image's GT of this class (-1 pads to a common width)
+            ious.append(box_iou(det.boxes[sel], g))
+        width = max((m.shape[1] for m in ious), default=0)
+        flat_scores = np.concatenate(scores)
+        rows = np.full((flat_scores.size, max(width, 1)), -1.0)
+        image_of = np.concatenate([np.full(m.shape[0], i) for i, m in enumerate(ious)]).astype(np.int64)
+        r = 0
+        for m in ious:
+            rows[r:r + m.shape[0], :m.shape[1]] = m
+            r += m.shape[0]
+        order = np.argsort(-flat_scores, kind="mergesort")
+        thresholds = np.minimum(COCO_IOU_THRESHOLDS, 1 - 1e-10)
+        steps = np.arange(len(thresholds))
+        tps = np.zeros((len(thresholds), order.size))
+        # all thresholds at once: matched[t, image, gt]
+        matched = np.zeros((len(thresholds), len(self._images), max(width, 1)), bool)
+        for rank, j in enumerate(order):
+            taken = matched[:, image_of[j]]
+            row = np.where(taken, -1.0, rows[j][None, :])
+            best = row.argmax(axis=1)
+            hit = row[steps, best] >= thresholds
+            matched[steps[hit], image_of[j], best[hit]] = True
+            tps[:, rank] = hit
+        return tps, n_gt
 
     def compute(self) -> Dict[str, float]:
         """``{"mAP50", "mAP"}``: mean AP over classes with ground truth at IoU .5, and averaged over .50:.05:.95."""
         classes = [c for c in range(self.num_classes) if any((gl == c).any() for _, _, gl in self._images)]
         if not classes:
             raise ValueError("no ground-truth boxes accumulated")
-        per_threshold = []
-        for t in COCO_IOU_THRESHOLDS:
-            aps = [average_precision(*self._class_tp(c, float(t))) for c in classes]
-            per_threshold.append(float(np.mean(aps)))
-        return {"mAP50": per_threshold[0], "mAP": float(np.mean(per_threshold))}
+        aps = np.zeros((len(COCO_IOU_THRESHOLDS), len(classes)))
+        for ci, c in enumerate(classes):
+            tps, n_gt = self._class_tps(c)
+            aps[:, ci] = [average_precision(tp, n_gt) for tp in tps]
+        per_threshold = aps.mean(axis=1)
+        return {"mAP50": float(per_threshold[0]), "mAP": float(np.mean(per_threshold))}
 

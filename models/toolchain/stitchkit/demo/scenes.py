@@ -32,7 +32,7 @@ SPLIT_CODES = {"train": 0, "val": 1, "test": 2}
 class SceneConfig:
     """Generator parameters; depths in metres, sizes in pixels or fractions of the scene side."""
 
-    size: int = 56
+    size: int = 64
     min_items: int = 2
     max_items: int = 5
     item_depth: Tuple[float, float] = (1.5, 4.5)
