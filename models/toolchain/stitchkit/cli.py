@@ -12,7 +12,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Optional, Sequence
 
 from . import __version__
 from . import presets as registry
@@ -72,23 +72,6 @@ def _task_config(cfg, task: Optional[str], size=None):
 
 
 # --- stitch tables ---
-
-def preset_rows(preset: registry.Preset, cfg=None, with_metrics: bool = True) -> List[dict]:
-    """Manifest-style stitch entries (id, kind, anchors, route, stitchLayers, flops, params[, metrics])."""
-    from .flops import family_flops, family_params
-
-    cfg = cfg or preset.config()
-    flops, params = family_flops(cfg), family_params(cfg)
-    metrics = registry.official_metrics(preset) if with_metrics and preset.official_table else {}
-    rows = []
-    for s in cfg.stitch_space().stitches:
-        row = {"id": s.id, "kind": s.kind, "anchors": list(s.comb), "route": [list(r) for r in s.route],
-               "stitchLayers": list(s.stitch_layer_ids), "flops": flops[s.id], "params": params[s.id]}
-        if s.id in metrics:
-            row["metrics"] = metrics[s.id]
-        rows.append(row)
-    return rows
-
 
 def read_manifest(bundle: str) -> dict:
     path = Path(bundle) / "manifest.json"
@@ -153,22 +136,18 @@ def cmd_stitches(args) -> int:
     else:
         preset = _preset(args.preset)
         cfg = preset.config()
-        rows, names = preset_rows(preset, cfg), [a.name for a in cfg.anchors]
+        rows, names = registry.stitch_rows(preset, cfg), [a.name for a in cfg.anchors]
     _emit(rows, args.format, names)
     return 0
 
 
 def cmd_flops(args) -> int:
-    from .flops import family_flops, family_params
-
     preset = _preset(args.preset)
     full, task = _task_config(preset.config(), args.task, args.size)
     cfg = dataclasses.replace(full, tasks=(full.task(task),))  # count (and trace heads for) this task only
-    flops, params = family_flops(cfg), family_params(full)
-    h, w = cfg.task(task).input_hw
-    rows = [{"id": s.id, "kind": s.kind, "anchors": list(s.comb), "route": [list(r) for r in s.route],
-             "stitchLayers": list(s.stitch_layer_ids), "flops": {task: flops[s.id][task]}, "params": params[s.id],
-             "input": [h, w]} for s in cfg.stitch_space().stitches]
+    rows = registry.stitch_rows(preset, cfg, with_metrics=False)
+    for row in rows:
+        row["input"] = list(cfg.task(task).input_hw)
     _emit(rows, args.format, [a.name for a in cfg.anchors])
     return 0
 

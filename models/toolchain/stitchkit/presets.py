@@ -156,3 +156,20 @@ def official_metrics(preset: Preset) -> Dict[int, Dict[str, Dict[str, float]]]:
     table = load_table(preset.official_table)
     active = {s.id for s in preset.config().stitch_space().stitches}
     return {sid: {"classify": m} for sid, m in table.classify_metrics().items() if sid in active}
+
+
+def stitch_rows(preset: Preset, cfg: Optional[FamilyConfig] = None, with_metrics: bool = True) -> List[dict]:
+    """Manifest-style stitch entries (id, kind, anchors, route, stitchLayers, flops, params[, metrics])."""
+    from .flops import family_flops, family_params
+
+    cfg = cfg or preset.config()
+    flops, params = family_flops(cfg), family_params(cfg)
+    metrics = official_metrics(preset) if with_metrics and preset.official_table else {}
+    rows = []
+    for s in cfg.stitch_space().stitches:
+        row = {"id": s.id, "kind": s.kind, "anchors": list(s.comb), "route": [list(r) for r in s.route],
+               "stitchLayers": list(s.stitch_layer_ids), "flops": flops[s.id], "params": params[s.id]}
+        if s.id in metrics:
+            row["metrics"] = metrics[s.id]
+        rows.append(row)
+    return rows
