@@ -14,9 +14,12 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import dockerignore from '@balena/dockerignore';
+import dockerignoreModule from '@balena/dockerignore';
 import { instructionsOf, parseDockerfile } from '../../test/deploy/lib/dockerfile.js';
 import { freePort } from '../../test/deploy/lib/prometheus.js';
+
+// A CommonJS module whose function is both module.exports and its .default; the types declare only .default.
+const dockerignore = dockerignoreModule.default;
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const APP_UID = 10001;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import type { Copy } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import {
   baseImageOf, envValue, execForm, instructionsOf, parseDockerfile, splitImage, type Stage,
@@ -36,7 +37,7 @@ describe('Dockerfile', () => {
     assert.equal(dockerfile.stages.at(-1)!.name, 'runtime');
     for (const s of dockerfile.stages) {
       for (const copy of instructionsOf(s, 'COPY')) {
-        const from = copy.getFlags().find((f) => f.getName() === 'from')?.getValue();
+        const from = (copy as Copy).getFromFlag()?.getValue();
         if (from === undefined || from === null) continue;
         const at = dockerfile.stages.findIndex((x) => x.name === from);
         assert.ok(at >= 0 && at < dockerfile.stages.indexOf(s), `${s.name}: COPY --from=${from} names an earlier stage`);

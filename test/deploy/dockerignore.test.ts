@@ -8,9 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import dockerignore from '@balena/dockerignore';
+import dockerignoreModule from '@balena/dockerignore';
+import type { Copy } from 'dockerfile-ast';
 import { instructionsOf, parseDockerfile } from './lib/dockerfile.js';
 import { REPO } from './lib/rendered.js';
+
+// A CommonJS module whose function is both module.exports and its .default; the types declare only .default.
+const dockerignore = dockerignoreModule.default;
 
 const rules = dockerignore().add(readFileSync(path.join(REPO, '.dockerignore'), 'utf8'));
 const inContext = (file: string) => !rules.ignores(file);
@@ -39,7 +43,7 @@ describe('.dockerignore (build context)', () => {
   test('every context path the Dockerfile COPYs exists in the context', () => {
     for (const stage of parseDockerfile(readFileSync(path.join(REPO, 'Dockerfile'), 'utf8')).stages) {
       for (const copy of instructionsOf(stage, 'COPY')) {
-        if (copy.getFlags().some((f) => f.getName() === 'from')) continue;
+        if ((copy as Copy).getFromFlag() !== null) continue;
         const sources = copy.getArguments().map((a) => a.getValue()).slice(0, -1);
         for (const source of sources) if (source !== '.') assert.ok(inContext(source), `${stage.name}: COPY ${source}`);
       }

@@ -44,7 +44,7 @@ export async function startServer(clusterConfig: any, port?: number): Promise<Ru
   port ??= await freePort();
   const configFile = path.join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(testConfig(clusterConfig, port, path.join(dir, 'profile-cache'))));
-  const env = { ...process.env, NODE_ENV: 'production', STITCHSERVE_CONFIG: configFile };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', STITCHSERVE_CONFIG: configFile };
   delete env['PORT'];
   delete env['HOST'];
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
