@@ -11,6 +11,7 @@ import metricsRoute from '../routes/metrics.js';
 import catalogRoutes from '../routes/v1/catalog.js';
 import taskRoutes from '../routes/v1/tasks.js';
 import kserveRoutes from '../routes/v2/index.js';
+import demoRoutes from '../routes/demo.js';
 import type { Config } from './config/index.js';
 import { createServices } from './inference/index.js';
 
@@ -34,7 +35,7 @@ function clientErrorResponse(err: NodeJS.ErrnoException): string {
 
 /**
  * Builds the Fastify app from plugins (the composition root). Nothing listens and nothing is loaded yet:
- * call `app.services.runtime.start()` to load and warm the bundle (readiness turns true when it resolves),
+ * call `app.services.start()` to load and warm the bundle (readiness turns true when it resolves),
  * and `app.listen()` to serve. `app.close()` drains and stops the engine worker.
  */
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -75,5 +76,6 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(taskRoutes);
   await app.register(catalogRoutes);
   await app.register(kserveRoutes, { modelName: config.server.modelName });
+  await app.register(demoRoutes);
   return app;
 }

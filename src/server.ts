@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   // Listen first so liveness answers while the bundle loads; readiness turns true once it is warm.
   await app.listen({ host: config.server.host, port: config.server.port });
   try {
-    await app.services.runtime.start();
+    await app.services.start();
   } catch (err) {
     logger.fatal({ err }, `the bundle ${config.engine.bundle} could not be loaded: ${(err as Error).message}`);
     await app.close().catch(() => undefined);

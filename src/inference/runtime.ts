@@ -12,7 +12,7 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { engineExecutor, type ItemOutputs, type QueuedPixels } from './executor.js';
 
 /** The engine and the controller stack built on its profile; they exist once `start()` resolved. */
-interface Started {
+export interface Started {
   manifest: Readonly<Manifest>;
   latency: LatencyModel;
   frontier: FrontierIndex;
@@ -65,8 +65,11 @@ export class InferenceRuntime {
     });
   }
 
-  /** Loads the bundle, warms the engine up and opens admission. Rejects (BundleError, ...) if loading fails. */
-  async start(): Promise<void> {
+  /**
+   * Loads the bundle, warms the engine up, runs `warmUp` (e.g. the image decoders) and then opens admission.
+   * Rejects (BundleError, ...) if loading fails.
+   */
+  async start(warmUp?: (parts: Started) => Promise<void>): Promise<void> {
     const { controller, metrics, logger } = this.#options;
     await this.engine.start();
     const manifest = this.engine.metadata.manifest;
@@ -93,7 +96,9 @@ export class InferenceRuntime {
         },
       },
     });
-    this.#started = { manifest, latency, frontier, scheduler };
+    const parts = { manifest, latency, frontier, scheduler };
+    await warmUp?.(parts);
+    this.#started = parts;
     this.engine.on('down', () => scheduler.setReady(false));
     this.engine.on('restarted', () => {
       latency.setProfile(this.engine.profile());

@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import { ServiceMetrics } from '../metrics/index.js';
 import { Preprocessor } from '../preprocess/index.js';
 import { InflightTracker } from './inflight.js';
+import { warmUpPreprocessing } from './preprocess-warmup.js';
 import { InferenceRuntime } from './runtime.js';
 import { InferenceService } from './service.js';
 
@@ -14,6 +15,8 @@ export interface Services {
   inference: InferenceService;
   preprocessor: Preprocessor;
   inflight: InflightTracker;
+  /** Loads and warms the bundle (engine, profile) and the image decoders; readiness turns true when it resolves. */
+  start(): Promise<void>;
   /** Stops taking work (ready → false, new work → 503 DRAINING) and resolves when every accepted request is answered. */
   drain(): Promise<void>;
 }
@@ -31,6 +34,12 @@ export function createServices(config: Config, logger: Logger): Services {
     inference: new InferenceService(runtime, preprocessor, metrics),
     preprocessor,
     inflight,
+    async start() {
+      await runtime.start(async ({ manifest, latency }) => {
+        const samples = await warmUpPreprocessing(preprocessor, manifest, latency);
+        logger.info({ samples }, 'image decoders warmed up');
+      });
+    },
     async drain() {
       // Refuse new work first, let every accepted request finish through a still-open scheduler, then close it.
       runtime.stopAdmitting();

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -22,12 +23,21 @@ function merge(base: Record<string, unknown>, extra: Record<string, unknown>): R
   return out;
 }
 
-/** A test config: the tiny bundle, no profile cache, one warm-up run, quiet logs; `overrides` deep-merged. */
+/** Default latency budget of every task in test apps (ms). */
+export const TEST_BUDGET_MS = 20_000;
+
+/** Warm-up profiles shared by the test apps (the engine keys the cache by bundle and ORT version). */
+export const TEST_PROFILE_CACHE = path.join(tmpdir(), 'stitchserve-test-profile-cache');
+
+/** A test config: the tiny bundle, a shared profile cache, one warm-up run, info logs (to memory); `overrides` deep-merged. */
 export function testConfig(overrides: DeepPartial<Config> = {}): Config {
   const base = {
     server: { host: '127.0.0.1', port: 0 },
-    engine: { bundle: TINY_BUNDLE, profileCacheDir: null, warmup: { runs: 1 } },
-    logging: { level: 'warn' },
+    engine: { bundle: TINY_BUNDLE, profileCacheDir: TEST_PROFILE_CACHE, warmup: { runs: 1 } },
+    // Generous default budgets: on a shared 2-core machine a request may wait for CPU; tests that are about
+    // deadlines set their own.
+    controller: { deadlines: Object.fromEntries(['classify', 'segment', 'depth', 'detect'].map((task) => [task, { defaultMs: TEST_BUDGET_MS }])) },
+    logging: { level: 'info' },
   };
   return validateConfig(merge(base, overrides as Record<string, unknown>));
 }
@@ -42,9 +52,9 @@ export interface RunningApp {
 
 /**
  * Builds the real app (real engine worker, tiny bundle), loads and warms it, and listens on a loopback port.
- * Closed automatically after the test (or suite) `t`.
+ * Closed automatically after the test `t`; pass null inside a suite's `before` and close `app` in its `after`.
  */
-export async function startApp(t: { after(fn: () => Promise<void> | void): void }, overrides: DeepPartial<Config> = {}, options: { start?: boolean } = {}): Promise<RunningApp> {
+export async function startApp(t: { after(fn: () => Promise<void> | void): void } | null, overrides: DeepPartial<Config> = {}, options: { start?: boolean } = {}): Promise<RunningApp> {
   const config = testConfig(overrides);
   const logs: Record<string, unknown>[] = [];
   const logger = pino(
@@ -52,10 +62,27 @@ export async function startApp(t: { after(fn: () => Promise<void> | void): void 
     { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
   );
   const app = await buildApp(config, { logger });
-  t.after(() => app.close());
-  if (options.start !== false) await app.services.runtime.start();
+  t?.after(() => app.close());
+  if (options.start !== false) await app.services.start();
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
   return { app, url: `http://127.0.0.1:${address.port}`, logs };
+}
+
+/** POSTs `body` to `url + path` with the given content type (and extra headers). */
+export function postImage(url: string, path: string, body: Buffer | Uint8Array, contentType = 'image/jpeg', headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
+}
+
+/** POSTs a JSON document. */
+export function postJson(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
+
+/** The `{error: {code, message}}` body of a failed answer, checked for shape. */
+export async function errorOf(response: Response): Promise<{ code: string; message: string }> {
+  const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
+  if (typeof body.error?.code !== 'string' || typeof body.error.message !== 'string') throw new Error(`not an error body: ${JSON.stringify(body)}`);
+  return body.error as { code: string; message: string };
 }
