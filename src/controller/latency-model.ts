@@ -18,8 +18,8 @@ export interface LatencyModelOptions {
 }
 
 export const DEFAULT_LATENCY_OPTIONS: Readonly<LatencyModelOptions> = Object.freeze({
-  window: 32,
-  quantile: 0.9,
+  window: 64,
+  quantile: 0.99,
   minSamples: 4,
   versionThreshold: 0.05,
   preprocessMs: {},
@@ -27,10 +27,7 @@ export const DEFAULT_LATENCY_OPTIONS: Readonly<LatencyModelOptions> = Object.fre
 
 /** Correction windows of one task. */
 interface TaskState {
-  /**
-   * Ratios observed/base over every key of the task, median: tracks drift that hits all stitches (CPU
-   * contention) without letting one anomalous stitch make every unobserved key look slow.
-   */
+  /** Ratios observed/base over every key of the task: tracks drift that hits all stitches (CPU contention). */
   all: SlidingQuantile;
   /** Per (stitch, batch) ratios, key `stitch*4096+batch`. */
   perKey: Map<number, SlidingQuantile>;
@@ -43,8 +40,8 @@ interface TaskState {
  * L(task, stitch, batch): the start-up profile (interpolated by `ProfileInterpolator`) times a correction
  * learnt online from observed batch times. The correction is a high quantile (default p90) of the
  * observed/base ratio over a sliding window, per (stitch, batch) once that key has `minSamples`
- * observations, else the median ratio pooled over the task (or 1 before `minSamples` observations). It is
- * robust to single outliers and forgets old conditions.
+ * observations, else the same quantile pooled over the task (1 before `minSamples` observations). It is
+ * robust to single outliers, keeps a margin for noise, and forgets old conditions.
  * `version` increases when the profile is replaced or a correction moved by more than `versionThreshold`.
  */
 export class LatencyModel implements LatencyEstimator {
@@ -138,7 +135,7 @@ export class LatencyModel implements LatencyEstimator {
     if (state === undefined) {
       const { window, quantile } = this.options;
       state = {
-        all: new SlidingQuantile(window * 2, 0.5),
+        all: new SlidingQuantile(window * 2, quantile),
         perKey: new Map(),
         base: new Map(),
         preprocess: new SlidingQuantile(window * 2, quantile),

@@ -16,9 +16,9 @@ export function allows(request: QueuedRequest, stitchId: number, sameLadderAs?: 
 
 /**
  * The largest batch led by `items[from]` through `stitchId` that finishes, started at `startMs`, by the head's
- * deadline: the head plus the next requests (EDF order) of the same task that allow the stitch and are not
- * marked in `taken`, at most `maxBatch`. Since the queue is in EDF order the head's deadline is the batch's
- * earliest. Returns an empty batch when even the head alone would be late.
+ * deadline: the head plus the next requests (EDF order) of the same task that allow the stitch, have arrived
+ * by `startMs` and are not marked in `taken`, at most `maxBatch`. Since the queue is in EDF order the head's
+ * deadline is the batch's earliest. Returns an empty batch when even the head alone would be late.
  */
 export function largestFittingBatch(
   items: readonly QueuedRequest[],
@@ -34,7 +34,7 @@ export function largestFittingBatch(
   let predictedMs = 0;
   for (let j = from; j < items.length && members.length < maxBatch; j++) {
     const r = items[j]!;
-    if ((taken !== undefined && taken[j] === 1) || r.task !== head.task || !allows(r, stitchId, head)) continue;
+    if ((taken !== undefined && taken[j] === 1) || r.arrivalMs > startMs || r.task !== head.task || !allows(r, stitchId, head)) continue;
     const ms = latency.predict(head.task, stitchId, members.length + 1);
     if (startMs + ms > head.deadlineMs) break;
     members.push(r);
@@ -56,9 +56,11 @@ export interface DrainPlan {
 }
 
 /**
- * Simulates serving `items` (global EDF order) from `startMs` on one executor: repeatedly the earliest
- * unserved request leads the largest batch, through `stitchOf(head)`, that still meets the head's deadline.
- * Greedy largest batches are what sub-additive batch costs reward. O(n · maxBatch) predictions.
+ * Simulates serving `items` (EDF order) from `startMs` on one executor: repeatedly the earliest-deadline
+ * request that has arrived leads the largest batch, through `stitchOf(head)`, that still meets the head's
+ * deadline; when none has arrived the executor idles until the next arrival. Items may lie in the future
+ * (projected arrivals). Greedy largest batches are what sub-additive batch costs reward.
+ * O(n · (maxBatch + future items)) predictions.
  */
 export function planDrain(
   items: readonly QueuedRequest[],
@@ -68,23 +70,35 @@ export function planDrain(
   stitchOf: (request: QueuedRequest) => number,
   track?: string,
 ): DrainPlan {
-  const taken = new Uint8Array(items.length);
+  const n = items.length;
+  const taken = new Uint8Array(n);
   let t = startMs;
   let misses = 0;
   let first: FormedBatch | undefined;
   let trackedFinishMs: number | undefined;
-  for (let i = 0; i < items.length; i++) {
-    if (taken[i] === 1) continue;
+  for (let lo = 0; ; ) {
+    while (lo < n && taken[lo] === 1) lo++;
+    if (lo === n) break;
+    let i = lo;
+    let nextArrival = Number.POSITIVE_INFINITY;
+    for (; i < n && (taken[i] === 1 || items[i]!.arrivalMs > t); i++) {
+      if (taken[i] === 0) nextArrival = Math.min(nextArrival, items[i]!.arrivalMs);
+    }
+    if (i === n) {
+      t = nextArrival;
+      continue;
+    }
     const head = items[i]!;
     const batch = largestFittingBatch(items, i, stitchOf(head), t, latency, maxBatch, taken);
     if (batch.members.length === 0) {
       misses++;
+      taken[i] = 1;
       if (head.id === track) trackedFinishMs = Number.POSITIVE_INFINITY;
       continue;
     }
     first ??= batch;
     t += batch.predictedMs;
-    for (let j = i, k = 0; j < items.length && k < batch.members.length; j++) {
+    for (let j = i, k = 0; j < n && k < batch.members.length; j++) {
       if (items[j] === batch.members[k]) {
         taken[j] = 1;
         k++;

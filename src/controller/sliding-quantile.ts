@@ -1,11 +1,11 @@
 /**
- * A quantile over the last `capacity` values pushed (a ring buffer). `value` is recomputed lazily after a
- * push, by sorting a copy: O(capacity log capacity), meant for small windows (tens of values).
+ * A quantile over the last `capacity` values pushed: a ring buffer plus the same values kept sorted, so a
+ * push costs O(capacity) (binary search + splice) and reading the quantile O(1). Meant for small windows.
  */
 export class SlidingQuantile {
   private readonly ring: number[] = [];
+  private readonly sorted: number[] = [];
   private next = 0;
-  private cached: number | undefined;
 
   constructor(
     readonly capacity: number,
@@ -23,18 +23,29 @@ export class SlidingQuantile {
 
   push(value: number): void {
     if (this.ring.length < this.capacity) this.ring.push(value);
-    else this.ring[this.next] = value;
+    else {
+      this.sorted.splice(this.lowerBound(this.ring[this.next]!), 1);
+      this.ring[this.next] = value;
+    }
     this.next = (this.next + 1) % this.capacity;
-    this.cached = undefined;
+    this.sorted.splice(this.lowerBound(value), 0, value);
   }
 
   /** The nearest-rank quantile of the window; NaN when empty. */
   get value(): number {
-    if (this.ring.length === 0) return Number.NaN;
-    if (this.cached === undefined) {
-      const sorted = [...this.ring].sort((a, b) => a - b);
-      this.cached = sorted[Math.min(sorted.length - 1, Math.ceil(this.quantile * sorted.length) - 1)]!;
+    const n = this.sorted.length;
+    return n === 0 ? Number.NaN : this.sorted[Math.min(n - 1, Math.ceil(this.quantile * n) - 1)]!;
+  }
+
+  /** First index in `sorted` whose value is ≥ x. */
+  private lowerBound(x: number): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sorted[mid]! < x) lo = mid + 1;
+      else hi = mid;
     }
-    return this.cached;
+    return lo;
   }
 }

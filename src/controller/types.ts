@@ -78,8 +78,10 @@ export interface LoadSnapshot {
   readonly quality: AccuracyLookup;
   /** Largest batch the executor runs. */
   readonly maxBatch: number;
-  /** Recent arrival rate per task (requests per ms), 0 when unknown. */
+  /** Recent arrival rate per task (requests per ms); absent when unknown. */
   readonly arrivalRatePerMs: ReadonlyMap<TaskName, number>;
+  /** Typical latency budget (deadline − arrival, ms) of recent requests per task; absent when unknown. */
+  readonly typicalBudgetMs: ReadonlyMap<TaskName, number>;
 }
 
 /** Run `requestIds` (all of `task`, EDF order) as one batch through `stitchId`. */

@@ -108,7 +108,7 @@ export class DispatchCore<P> {
 
   /** Admits and queues a (preprocessed) request, or returns the error to answer it with (counted as rejected). */
   offer(request: ControllerRequest, payload: P, nowMs: number): { ok: true; entry: QueueEntry<P> } | { ok: false; error: ServiceError } {
-    this.rate(request.task).arrive(nowMs);
+    this.rate(request.task).arrive(nowMs, request.deadlineMs - request.arrivalMs);
     let entry: QueueEntry<P>;
     try {
       entry = this.entryFor(request, payload, String(++this.seq));
@@ -235,7 +235,11 @@ export class DispatchCore<P> {
 
   private snapshot(nowMs: number): LoadSnapshot {
     const arrivalRatePerMs = new Map<TaskName, number>();
-    for (const [task, rate] of this.rates) arrivalRatePerMs.set(task, rate.perMs(nowMs));
+    const typicalBudgetMs = new Map<TaskName, number>();
+    for (const [task, rate] of this.rates) {
+      arrivalRatePerMs.set(task, rate.perMs(nowMs));
+      if (rate.budgetMs !== undefined) typicalBudgetMs.set(task, rate.budgetMs);
+    }
     const running = this.running;
     return {
       nowMs,
@@ -245,6 +249,7 @@ export class DispatchCore<P> {
       quality: this.parts.frontier,
       maxBatch: this.config.maxBatch,
       arrivalRatePerMs,
+      typicalBudgetMs,
     };
   }
 

@@ -40,7 +40,7 @@ export function makeQueue(n: number, budgetMs: number, stitches: readonly number
   return Array.from({ length: n }, (_, i) => ({
     id: `r${i}`,
     task: 'classify' as TaskName,
-    arrivalMs: arrivalMs + i * 1e-3,
+    arrivalMs,
     deadlineMs: arrivalMs + budgetMs + i * 1e-3,
     stitches,
   }));
@@ -56,5 +56,6 @@ export function makeSnapshot(queue: QueuedRequest[], nowMs = 0, maxBatch = 8, ex
     quality: frontier,
     maxBatch,
     arrivalRatePerMs: new Map(),
+    typicalBudgetMs: new Map(),
   };
 }

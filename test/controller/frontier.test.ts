@@ -57,7 +57,9 @@ test('the frontier is recomputed when the latency model changes', () => {
   assert.deepEqual(frontier.eligibility('classify', 'accurate').ladder, [0, 1, 2, 3]);
   // Stitch 2 turns out 3x slower than profiled: it becomes dearer than stitch 3 and drops off.
   for (let i = 0; i < 8; i++) latency.observe('classify', 2, 1, costMs(4, 1) * 3);
-  for (let i = 0; i < 8; i++) latency.observe('classify', 0, 1, costMs(1, 1));
+  for (const [id, gflops] of [[0, 1], [1, 2], [3, 8]] as const) {
+    for (let i = 0; i < 8; i++) latency.observe('classify', id, 1, costMs(gflops, 1));
+  }
   assert.deepEqual(frontier.eligibility('classify', 'accurate').ladder, [0, 1, 3]);
 });
 

@@ -1,6 +1,6 @@
 import type { Eligibility } from '../frontier-index.js';
-import { mergeEdf, planDrain, type DrainPlan } from '../plan.js';
-import type { Decision, LoadSnapshot, QueuedRequest } from '../types.js';
+import { edfOrder, mergeEdf, planDrain, type DrainPlan } from '../plan.js';
+import type { Decision, LoadSnapshot, QueuedRequest, TaskName } from '../types.js';
 import { dispatchDecision, type Policy } from './policy.js';
 
 /**
@@ -12,17 +12,30 @@ import { dispatchDecision, type Policy } from './policy.js';
  * choice is checked against everything queued behind it, so a big accurate batch is not run when it would
  * doom later requests; and because accuracy is concave in cost along the frontier, one uniform level across
  * the queue serves more accuracy than a mix of high and low levels at the same total cost.
+ *
+ * Look-ahead: the plan also holds the arrivals expected over the next `lookaheadBudgets` typical budgets at
+ * the recent arrival rate (evenly spaced, each with the typical budget and the newest request's stitches), so
+ * the chosen level is one the executor can sustain, not just one that clears today's queue. Without it, a
+ * short queue under heavy load invites a slow, accurate batch that the next arrivals then pay for.
  */
 export class AdaptivePolicy implements Policy {
   readonly name = 'adaptive';
+  private readonly options: AdaptiveOptions;
+
+  constructor(options: Partial<AdaptiveOptions> = {}) {
+    this.options = { ...DEFAULT_ADAPTIVE_OPTIONS, ...options };
+    if (!(this.options.lookaheadBudgets >= 0)) throw new Error('adaptive: lookaheadBudgets must be ≥ 0');
+  }
 
   stitchesFor(eligibility: Eligibility): readonly number[] {
     return eligibility.ladder;
   }
 
   decide(snapshot: LoadSnapshot): Decision {
-    const queue = mergeEdf(snapshot.queues);
-    if (queue.length === 0) return { kind: 'idle' };
+    const queued = mergeEdf(snapshot.queues);
+    if (queued.length === 0) return { kind: 'idle' };
+    const projected = projectArrivals(snapshot, this.options.lookaheadBudgets);
+    const queue = projected.length === 0 ? queued : [...queued, ...projected].sort(edfOrder);
     let top = 0;
     for (const r of queue) top = Math.max(top, r.stitches.length - 1);
     const plan = (level: number): DrainPlan =>
@@ -43,7 +56,7 @@ export class AdaptivePolicy implements Policy {
     const first = best.plan.first;
     if (first === undefined) {
       // Every queued request is doomed; the scheduler drops them, this only keeps the decision total.
-      const head = queue[0]!;
+      const head = queued[0]!;
       const stitchId = head.stitches[0]!;
       return dispatchDecision(head.task, stitchId, [head], 'all doomed', snapshot.latency.predict(head.task, stitchId, 1));
     }
@@ -56,4 +69,37 @@ export class AdaptivePolicy implements Policy {
 export function atLevel(request: QueuedRequest, level: number): number {
   const s = request.stitches;
   return s[Math.min(level, s.length - 1)]!;
+}
+
+/** Tuning of `AdaptivePolicy`. */
+export interface AdaptiveOptions {
+  /** How far ahead projected arrivals reach, in typical budgets (0 = plan the queue only). */
+  lookaheadBudgets: number;
+}
+
+export const DEFAULT_ADAPTIVE_OPTIONS: Readonly<AdaptiveOptions> = Object.freeze({ lookaheadBudgets: 2 });
+
+/** Most projected arrivals per task, bounding the plan's cost under extreme rates. */
+const MAX_PROJECTED = 256;
+
+/**
+ * Expected arrivals per task over the look-ahead window, spaced 1/λ apart from now. Their ids start with a
+ * NUL character, which no client id does, and they never lead a first batch (they arrive after now).
+ */
+export function projectArrivals(snapshot: LoadSnapshot, budgets: number): QueuedRequest[] {
+  const out: QueuedRequest[] = [];
+  if (budgets <= 0) return out;
+  for (const [task, queue] of snapshot.queues) {
+    const rate = snapshot.arrivalRatePerMs.get(task) ?? 0;
+    const budget = snapshot.typicalBudgetMs.get(task);
+    const template = queue[queue.length - 1];
+    if (template === undefined || budget === undefined || !(rate > 0)) continue;
+    const count = Math.min(MAX_PROJECTED, Math.floor(rate * budget * budgets));
+    for (let k = 0; k < count; k++) out.push(projected(task, k, snapshot.nowMs + (k + 1) / rate, budget, template.stitches));
+  }
+  return out;
+}
+
+function projected(task: TaskName, k: number, arrivalMs: number, budgetMs: number, stitches: readonly number[]): QueuedRequest {
+  return { id: `\u0000${task}${k}`, task, arrivalMs, deadlineMs: arrivalMs + budgetMs, stitches };
 }
