@@ -68,7 +68,8 @@ ARG APP_GID
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini=0.19.0-1+b3 \
  && rm -rf /var/lib/apt/lists/* \
- && rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /opt/yarn-* \
+ && rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
  && groupadd --system --gid "${APP_GID}" stitchserve \
  && useradd --system --uid "${APP_UID}" --gid "${APP_GID}" --home-dir /nonexistent --no-create-home \
       --shell /usr/sbin/nologin stitchserve \
@@ -92,14 +93,14 @@ RUN groupadd --system --gid "${APP_GID}" stitchserve \
 WORKDIR /app
 COPY --from=build-gpu /out/app /app
 # Fail the build, not the pod, when the base image lacks a library the CUDA provider needs (cuBLAS, cuDNN 9…).
-# libcuda.so.1 is the driver: the NVIDIA container runtime mounts it at run time, so it is absent here.
+# libcuda.so.1 is the driver: the NVIDIA container runtime mounts it at run time, so it is absent here. The
+# provider's own directory is on the search path as at run time (onnxruntime loads providers_shared from it).
 RUN node --version \
- && missing="$(ldd node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so \
+ && ort=/app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64 \
+ && missing="$(LD_LIBRARY_PATH="$ort:${LD_LIBRARY_PATH:-}" ldd "$ort/libonnxruntime_providers_cuda.so" \
       | grep 'not found' | grep -v 'libcuda\.so' || true)" \
  && if [ -n "$missing" ]; then echo "CUDA provider is missing libraries: $missing" >&2; exit 1; fi
-ENV NODE_ENV=production \
-    NVIDIA_VISIBLE_DEVICES=all \
-    NVIDIA_DRIVER_CAPABILITIES=compute,utility
+ENV NODE_ENV=production
 VOLUME ["/app/.profile-cache", "/tmp"]
 EXPOSE 8080
 USER ${APP_UID}:${APP_GID}
