@@ -66,7 +66,8 @@ for (const overlay of overlays) {
         const type = Object.keys(v).find((k) => k !== 'name')!;
         assert.ok(allowed.includes(type), `volume ${v.name} is ${type}`);
       }
-      assert.equal(findOne(manifests, 'Namespace').metadata['labels']?.['pod-security.kubernetes.io/enforce' as never], 'restricted');
+      const namespace = findOne(manifests, 'Namespace') as any;
+      assert.equal(namespace.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
     });
 
     test('the read-only root fs has emptyDirs for every path the process writes', () => {
