@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { startLoad } from './lib/load.js';
 import { freePort, prometheusBinary, renderAdapterQuery, startPrometheus } from './lib/prometheus.js';
-import { REPO, adapterRules, findOne, render, serviceConfig } from './lib/rendered.js';
+import { REPO, adapterRules, findOne, parseQuantity, render, serviceConfig } from './lib/rendered.js';
 import { SERVER_ENTRY, startServer } from './lib/server-process.js';
 
 const binary = prometheusBinary();
@@ -76,6 +76,12 @@ test('prometheus-adapter and KEDA queries give sane per-pod values from a real P
       assert.ok(inflight <= CONCURRENCY, `in flight ${inflight} ≤ ${CONCURRENCY} clients`);
       const saturation = values.get('stitchserve_controller_saturation')!;
       assert.ok(saturation < 100, `saturation ${saturation} is a plausible budget multiple`);
+      // What the cpu HPA would propose for this one pod from these values: ceil(replicas × value / target).
+      for (const metric of (findOne(render('overlays/cpu'), 'HorizontalPodAutoscaler') as any).spec.metrics) {
+        const target = parseQuantity(metric.pods.target.averageValue);
+        const value = values.get(metric.pods.metric.name)!;
+        t.diagnostic(`HPA ${metric.pods.metric.name}: ${value.toFixed(3)} / target ${target} → ${Math.ceil(value / target)} replica(s) proposed`);
+      }
 
       // After the load: the gauges come back to idle (nothing leaks in flight).
       await sleep(2_500);
