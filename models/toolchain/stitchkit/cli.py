@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -95,7 +96,13 @@ def _gflops(flops: int) -> str:
     return f"{g:.2f}" if g >= 1 else f"{g:.4f}"
 
 
+def _metric(name: str, value: float) -> str:
+    # rmse (metres) and absRel are not fractions of a whole; every other metric is shown as a percentage
+    return f"{value:.4f}" if name in ("rmse", "absRel") else f"{value * 100:.2f}%"
+
+
 def format_table(rows: Sequence[dict], anchor_names: Sequence[str]) -> str:
+    """A fixed-width table: id, kind, route (anchor[first-last] segments), GFLOPs per task, params, metrics."""
     tasks = [t for t in TASKS if any(t in r["flops"] for r in rows)]
     metric_cols = sorted({(t, m) for r in rows for t, ms in r.get("metrics", {}).items() for m in ms})
     header = ["id", "kind", "route"] + [f"GF {t}" for t in tasks] + ["params M"] + [f"{t}.{m}" for t, m in metric_cols]
@@ -105,11 +112,14 @@ def format_table(rows: Sequence[dict], anchor_names: Sequence[str]) -> str:
         cells = [str(r["id"]), r["kind"], route]
         cells += [_gflops(r["flops"][t]) if t in r["flops"] else "-" for t in tasks]
         cells.append(f"{r['params'] / 1e6:.2f}")
-        cells += [f"{r['metrics'][t][m] * 100:.2f}%" if m in r.get("metrics", {}).get(t, {}) else "-"
+        cells += [_metric(m, r["metrics"][t][m]) if m in r.get("metrics", {}).get(t, {}) else "-"
                   for t, m in metric_cols]
         lines.append(cells)
     widths = [max(len(c) for c in col) for col in zip(header, *lines)]
-    fmt = lambda cells: "  ".join(c.rjust(w) if i != 2 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    def fmt(cells):  # the route column is left-aligned, numbers right-aligned
+        return "  ".join(c.ljust(w) if i == 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     return "\n".join([fmt(header)] + [fmt(c) for c in lines])
 
 
@@ -329,3 +339,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("stitchkit: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `stitches ... | head`: the reader left; silence the flush at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
