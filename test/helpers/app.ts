@@ -54,7 +54,11 @@ export interface RunningApp {
  * Builds the real app (real engine worker, tiny bundle), loads and warms it, and listens on a loopback port.
  * Closed automatically after the test `t`; pass null inside a suite's `before` and close `app` in its `after`.
  */
-export async function startApp(t: { after(fn: () => Promise<void> | void): void } | null, overrides: DeepPartial<Config> = {}, options: { start?: boolean } = {}): Promise<RunningApp> {
+export async function startApp(
+  t: { after(fn: () => Promise<void> | void): void } | null,
+  overrides: DeepPartial<Config> = {},
+  options: { start?: boolean; extraRoutes?: (app: FastifyInstance) => void } = {},
+): Promise<RunningApp> {
   const config = testConfig(overrides);
   const logs: Record<string, unknown>[] = [];
   const logger = pino(
@@ -63,6 +67,7 @@ export async function startApp(t: { after(fn: () => Promise<void> | void): void 
   );
   const app = await buildApp(config, { logger });
   t?.after(() => app.close());
+  options.extraRoutes?.(app);
   if (options.start !== false) await app.services.start();
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
