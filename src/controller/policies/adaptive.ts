@@ -77,7 +77,7 @@ export interface AdaptiveOptions {
   lookaheadBudgets: number;
 }
 
-export const DEFAULT_ADAPTIVE_OPTIONS: Readonly<AdaptiveOptions> = Object.freeze({ lookaheadBudgets: 2 });
+export const DEFAULT_ADAPTIVE_OPTIONS: Readonly<AdaptiveOptions> = Object.freeze({ lookaheadBudgets: 1 });
 
 /** Most projected arrivals per task, bounding the plan's cost under extreme rates. */
 const MAX_PROJECTED = 256;
