@@ -31,10 +31,17 @@ test('prometheus-adapter and KEDA queries give sane per-pod values from a real P
     if (notRunnable !== undefined) return;
     // Server and Prometheus start side by side: Prometheus's ~5 s discovery delay overlaps the warm-up.
     const port = await freePort();
-    const [server, prometheus] = await Promise.all([
+    const [started, scraper] = await Promise.allSettled([
       startServer(serviceConfig(render('overlays/cpu')), port),
       startPrometheus(binary!, [{ address: `127.0.0.1:${port}`, labels: { namespace: NAMESPACE, pod: POD, service: 'stitchserve' } }], 1),
     ]);
+    if (started.status === 'rejected' || scraper.status === 'rejected') {
+      // Never leave the other process running.
+      if (started.status === 'fulfilled') await started.value.terminate('SIGKILL');
+      if (scraper.status === 'fulfilled') await scraper.value.stop();
+      throw started.status === 'rejected' ? started.reason : (scraper as PromiseRejectedResult).reason;
+    }
+    const [server, prometheus] = [started.value, scraper.value];
     try {
       await server.waitFor('/readyz', 200, 30_000);
       await prometheus.waitForTargetsUp(20_000);
