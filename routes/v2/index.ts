@@ -50,11 +50,9 @@ export default async function kserveRoutes(app: FastifyInstance, options: { mode
     return name;
   };
 
-  app.get('/v2', { schema: { tags, summary: 'Server metadata', response: { 200: ServerMetadata, ...errors } } }, async () => ({
-    name: 'stitchserve',
-    version: SERVER_VERSION,
-    extensions: [],
-  }));
+  const serverMetadata = async () => ({ name: 'stitchserve', version: SERVER_VERSION, extensions: [] });
+  // The OIP document spells the path `/v2/`; clients use both.
+  for (const path of ['/v2', '/v2/']) app.get(path, { schema: { tags, summary: 'Server metadata', response: { 200: ServerMetadata, ...errors } } }, serverMetadata);
 
   const metadata = async (request: FastifyRequest) => modelMetadata(checkModel(request), runtime.parts.manifest);
   app.get('/v2/models/:name', { schema: { tags, summary: 'Model metadata', params: ModelParams, response: { 200: ModelMetadata, ...errors } } }, metadata);

@@ -162,6 +162,11 @@ export class ServiceMetrics {
       },
     });
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names these gauges `*_total` (promtool rejects that); the same values are also exported
+    // without the suffix (nodejs_active_handles, ...), so nothing is lost.
+    for (const gauge of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(gauge);
+    }
   }
 
   /** Connects the scrape-time sources (called once the runtime exists). */
