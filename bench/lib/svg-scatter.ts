@@ -18,6 +18,13 @@ const COLOURS: Record<ScatterPoint['group'], string> = {
   fixed: '#7f7f7f',
 };
 
+const LEGEND: Record<ScatterPoint['group'], string> = {
+  adaptive: 'adaptive',
+  slackfit: 'slackfit',
+  policy: 'fastest / most-accurate',
+  fixed: 'fixed:<id> (each frontier stitch; hollow = off the zoomed axes)',
+};
+
 const W = 360;
 const H = 280;
 const PAD = { left: 52, right: 12, top: 28, bottom: 40 };
@@ -36,16 +43,20 @@ function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
+/** Axis range: zoomed on the labelled points (policies) and the best baselines, so their gaps stay visible. */
+function range(values: number[], focus: number[], minSpan: number): [number, number] {
+  const lo = Math.min(...focus);
+  const hi = Math.max(...focus, ...values.filter((v) => v >= lo));
+  const pad = Math.max((hi - lo) * 0.08, minSpan / 2);
+  return [lo - pad, hi + pad];
+}
+
 function panel(p: ScatterPanel, ox: number, oy: number, xLabel: string, yLabel: string): string {
-  const xs = p.points.map((q) => q.x);
-  const ys = p.points.map((q) => q.y);
-  const xLo = Math.min(...xs);
-  const xHi = Math.max(...xs);
-  const yLo = Math.min(...ys);
-  const yHi = Math.max(...ys);
-  const xPad = Math.max((xHi - xLo) * 0.06, 0.5);
-  const yPad = Math.max((yHi - yLo) * 0.06, 0.2);
-  const [x0, x1, y0, y1] = [xLo - xPad, xHi + xPad, yLo - yPad, yHi + yPad];
+  const focus = p.points.filter((q) => q.group === 'adaptive' || q.group === 'slackfit');
+  const bestFixed = p.points.filter((q) => q.group === 'fixed').sort((a, b) => b.y - a.y)[0];
+  if (bestFixed !== undefined) focus.push(bestFixed);
+  const [x0, x1] = range(p.points.map((q) => q.x), focus.map((q) => q.x), 1);
+  const [y0, y1] = range(p.points.map((q) => q.y), focus.map((q) => q.y), 0.5);
   const sx = (x: number): number => ox + PAD.left + ((x - x0) / (x1 - x0)) * (W - PAD.left - PAD.right);
   const sy = (y: number): number => oy + H - PAD.bottom - ((y - y0) / (y1 - y0)) * (H - PAD.top - PAD.bottom);
   const parts: string[] = [
@@ -63,11 +74,17 @@ function panel(p: ScatterPanel, ox: number, oy: number, xLabel: string, yLabel: 
   }
   // Baselines first so the policies are drawn on top.
   const ordered = [...p.points].sort((a, b) => (a.group === 'fixed' ? 0 : 1) - (b.group === 'fixed' ? 0 : 1));
+  const labelOffset: Record<ScatterPoint['group'], number> = { adaptive: -8, slackfit: 14, policy: 14, fixed: 0 };
   for (const q of ordered) {
+    // Points outside the zoomed range sit on its edge, drawn hollow.
+    const inside = q.x >= x0 && q.x <= x1 && q.y >= y0 && q.y <= y1;
+    const cx = sx(Math.min(x1, Math.max(x0, q.x))).toFixed(1);
+    const cy = sy(Math.min(y1, Math.max(y0, q.y))).toFixed(1);
     const r = q.group === 'fixed' ? 3 : 5;
-    parts.push(`<circle cx="${sx(q.x).toFixed(1)}" cy="${sy(q.y).toFixed(1)}" r="${r}" fill="${COLOURS[q.group]}" fill-opacity="0.85"><title>${escapeXml(q.label)}: SLO ${q.x.toFixed(2)} %, eff. acc. ${q.y.toFixed(2)} %</title></circle>`);
-    if (q.group !== 'fixed') {
-      parts.push(`<text x="${(sx(q.x) - 7).toFixed(1)}" y="${(sy(q.y) - 7).toFixed(1)}" text-anchor="end" font-size="10" fill="${COLOURS[q.group]}">${escapeXml(q.label)}</text>`);
+    const paint = inside ? `fill="${COLOURS[q.group]}" fill-opacity="0.85"` : `fill="none" stroke="${COLOURS[q.group]}"`;
+    parts.push(`<circle cx="${cx}" cy="${cy}" r="${r}" ${paint}><title>${escapeXml(q.label)}: SLO ${q.x.toFixed(2)} %, eff. acc. ${q.y.toFixed(2)} %</title></circle>`);
+    if (q.group !== 'fixed' && inside) {
+      parts.push(`<text x="${(Number(cx) - 7).toFixed(1)}" y="${(Number(cy) + labelOffset[q.group]).toFixed(1)}" text-anchor="end" font-size="10" fill="${COLOURS[q.group]}">${escapeXml(q.label)}</text>`);
     }
   }
   return parts.join('\n');
@@ -81,7 +98,7 @@ export function scatterGrid(title: string, subtitle: string, panels: ScatterPane
   const height = top + rows * H + 24;
   const body = panels.map((p, i) => panel(p, (i % columns) * W, top + Math.floor(i / columns) * H, xLabel, yLabel));
   const legend = (Object.entries(COLOURS) as [ScatterPoint['group'], string][])
-    .map(([g, c], i) => `<circle cx="${12 + i * 150}" cy="${height - 10}" r="5" fill="${c}"/><text x="${22 + i * 150}" y="${height - 6}" font-size="11">${g === 'fixed' ? 'fixed:<id> (frontier stitch)' : g === 'policy' ? 'fastest / most-accurate' : g}</text>`)
+    .map(([g, c], i) => `<circle cx="${12 + i * 150}" cy="${height - 10}" r="5" fill="${c}"/><text x="${22 + i * 150}" y="${height - 6}" font-size="11">${escapeXml(LEGEND[g])}</text>`)
     .join('\n');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,

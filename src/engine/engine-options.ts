@@ -14,7 +14,7 @@ export interface ResolvedEngineOptions {
   maxBatch: number;
   batchSizes: number[];
   servedStitches: number[] | null;
-  warmup: { enabled: boolean; runs: number; maxShapes: number; sampleStitches: number };
+  warmup: { enabled: boolean; runs: number; maxShapes: number; sampleStitches: number; budgetMs: number };
   profileCacheDir: string | null;
   restart: { initialDelayMs: number; maxDelayMs: number; stableAfterMs: number };
   logger: EngineLogger;
@@ -53,8 +53,9 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     warmup: {
       enabled: options.warmup?.enabled ?? true,
       runs: options.warmup?.runs ?? 2,
-      maxShapes: options.warmup?.maxShapes ?? 256,
-      sampleStitches: options.warmup?.sampleStitches ?? 8,
+      maxShapes: options.warmup?.maxShapes ?? 512,
+      sampleStitches: options.warmup?.sampleStitches ?? 6,
+      budgetMs: options.warmup?.budgetMs ?? 60_000,
     },
     profileCacheDir: options.profileCacheDir === undefined ? '.profile-cache' : options.profileCacheDir,
     restart: {
@@ -68,6 +69,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   positiveInt('threads', resolved.session.intraOpThreads);
   positiveInt('warmup.runs', resolved.warmup.runs);
   positiveInt('warmup.maxShapes', resolved.warmup.maxShapes);
+  if (!(resolved.warmup.budgetMs >= 0)) problems.push(`warmup.budgetMs must be ≥ 0, got ${resolved.warmup.budgetMs}`);
   if (problems.length > 0) throw new RangeError(`invalid engine options:\n  - ${problems.join('\n  - ')}`);
   return Object.freeze(resolved);
 }

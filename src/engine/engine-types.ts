@@ -48,10 +48,15 @@ export interface EngineOptions {
     enabled?: boolean;
     /** Timed runs per shape, after one untimed run; the median is kept. Default 2. */
     runs?: number;
-    /** Measure every shape when there are at most this many, else a representative subset. Default 256. */
+    /** Never measure more shapes than this. Default 512. */
     maxShapes?: number;
-    /** FLOPs-spread sample size per task for the subset. Default 8. */
+    /** FLOPs-spread sample size per task for the subset. Default 6. */
     sampleStitches?: number;
+    /**
+     * Estimated wall-clock budget for measuring, ms. Every shape is measured when that fits; otherwise a
+     * representative subset that fits (cheapest and dearest stitch at least). Default 60000.
+     */
+    budgetMs?: number;
   };
   /** Directory of the profile cache; null disables it. Default ".profile-cache". */
   profileCacheDir?: string | null;

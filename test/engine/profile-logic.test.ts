@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StitchSpec, TaskSpec } from '../../src/bundle/manifest.js';
 import { completeProfile, interpolate } from '../../src/engine/latency-profile.js';
-import { profileKey, profilePlan, representativeStitches } from '../../src/engine/profile-plan.js';
+import { costModel, parseProfileKey, probeShape, profileKey, profilePlan, representativeStitches } from '../../src/engine/profile-plan.js';
 import { median } from '../../src/engine/profiler.js';
 
 const taskSpec = { metric: { name: 'top1', higherIsBetter: true } } as TaskSpec;
@@ -24,23 +24,41 @@ test('interpolate: piecewise linear, extrapolates, never collapses to zero, merg
   assert.equal(interpolate([{ x: 2, y: 4 }], 100), 4);
 });
 
-test('profilePlan measures every shape when the family is small', () => {
+const oneMs = () => 1;
+
+test('profilePlan measures every shape when they fit the count and the time budget', () => {
   const stitches = [stitch(0, 10), stitch(1, 20)];
-  const plan = profilePlan({ tasks: [{ name: 'classify', spec: taskSpec }], stitches, batchSizes: [1, 2, 4], maxShapes: 6, sampleStitches: 8 });
+  const input = { tasks: [{ name: 'classify' as const, spec: taskSpec }], stitches, batchSizes: [1, 2, 4], sampleStitches: 8, runsPerShape: 3, estimateMs: oneMs };
+  const plan = profilePlan({ ...input, maxShapes: 6, budgetMs: 18 });
   assert.equal(plan.complete, true);
   assert.equal(plan.shapes.length, 6);
+  assert.equal(profilePlan({ ...input, maxShapes: 6, budgetMs: 17 }).complete, false, 'over the time budget');
+  assert.equal(profilePlan({ ...input, maxShapes: 5, budgetMs: 1e9 }).complete, false, 'over the shape count');
 });
 
-test('profilePlan takes anchors, a FLOPs spread and the frontier at the end batch sizes when large', () => {
-  const stitches = Array.from({ length: 40 }, (_, i) => stitch(i, 100 + i * 10, i % 7 === 0 ? 0.5 + i / 100 : 0.1, i === 39 ? 'anchor' : 's2l'));
-  const plan = profilePlan({ tasks: [{ name: 'classify', spec: taskSpec }], stitches, batchSizes: [1, 2, 4, 8], maxShapes: 40, sampleStitches: 5 });
-  assert.equal(plan.complete, false);
-  assert.ok(plan.shapes.every((s) => s.batch === 1 || s.batch === 8));
-  assert.ok(plan.shapes.length <= 40);
+test('over budget: cheapest and dearest always, then anchors, spread and frontier while the budget lasts', () => {
+  const stitches = Array.from({ length: 40 }, (_, i) => stitch(i, 100 + i * 10, i % 7 === 0 ? 0.5 + i / 100 : 0.1, i === 20 ? 'anchor' : 's2l'));
   const ids = representativeStitches(stitches, 'classify', taskSpec, 5);
-  assert.equal(ids[0], 39, 'anchors first');
-  for (const id of [0, 10, 20, 29]) assert.ok(ids.includes(id), `spread sample has ${id}`);
+  assert.deepEqual(ids.slice(0, 3), [0, 39, 20], 'cheapest, dearest, anchors');
+  for (const id of [10, 29]) assert.ok(ids.includes(id), `spread sample has ${id}`);
   for (const id of [7, 14, 21, 28, 35]) assert.ok(ids.includes(id), `frontier has ${id}`);
+  const input = { tasks: [{ name: 'classify' as const, spec: taskSpec }], stitches, batchSizes: [1, 2, 4, 8], sampleStitches: 5, runsPerShape: 2, estimateMs: oneMs };
+  const tight = profilePlan({ ...input, maxShapes: 1000, budgetMs: 1 });
+  assert.deepEqual(tight.shapes.map((s) => `${s.stitchId}:${s.batch}`), ['0:1', '0:8', '39:1', '39:8'], 'the extremes even over budget');
+  const roomy = profilePlan({ ...input, maxShapes: 1000, budgetMs: 24 });
+  assert.equal(roomy.complete, false);
+  assert.equal(roomy.shapes.length, 12, '6 stitches × 2 end batch sizes × 2 runs = 24 ms');
+  assert.ok(roomy.shapes.every((s) => s.batch === 1 || s.batch === 8));
+});
+
+test('probe shape, cost model and key parsing', () => {
+  const stitches = [stitch(0, 100), stitch(1, 300), stitch(2, 200)];
+  const probe = probeShape({ tasks: [{ name: 'classify', spec: taskSpec }], stitches, batchSizes: [1, 8] });
+  assert.deepEqual(probe, { task: 'classify', stitchId: 1, batch: 8 });
+  const estimate = costModel(stitches, probe, 240);
+  assert.equal(estimate({ task: 'classify', stitchId: 0, batch: 1 }), 10);
+  assert.deepEqual(parseProfileKey('detect:14:4'), { task: 'detect', stitchId: 14, batch: 4 });
+  assert.equal(parseProfileKey('nonsense'), null);
 });
 
 test('completeProfile interpolates unmeasured stitches in FLOPs and batch sizes in batch', () => {

@@ -1,0 +1,138 @@
+/**
+ * npm run bench:engine -- [--bundle models/build/deit3-s-l] [--batches 1,8] [--reps 5] [--threads 2]
+ *                          [--stitches 12,40,90] [--skip-memory] [--sweep]
+ *
+ * 1. Latency: the engine's route graph (one session, all `If`s) against a monolithic single-route ONNX of the
+ *    same subnetwork (exported by the toolchain), same ORT options, same worker code, interleaved runs, for an
+ *    S→L, an L→S and a two-way stitch at each batch size. Goal: ratio ≤ 1.03.
+ * 2. Memory (unless --skip-memory): resident memory of a process with the whole family loaded and every stitch
+ *    kind run at each batch size, against the unique weight bytes plus the runtime baseline (the same probe on
+ *    the tiny-v2 fixture). Goal: (RSS − baseline) ≤ 1.1 × weights.
+ * 3. --sweep: the session-option measurements behind the engine defaults (prepacking × arena).
+ * Writes bench/results/engine.json and bench/results/engine.txt.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadBundle } from '../src/bundle/load-bundle.js';
+import { Engine } from '../src/engine/engine.js';
+import { sessionOptionsFor } from '../src/engine/session-options.js';
+import { compareStitch, type PairResult } from './lib/latency-compare.js';
+import { measureMemory, sweepOptions } from './lib/memory-bench.js';
+import { pickStitches } from './lib/pick-stitches.js';
+import { ensureSingleRoute } from './lib/single-route.js';
+import { table } from './lib/stats.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: {
+    bundle: { type: 'string', default: path.join(REPO, 'models', 'build', 'deit3-s-l') },
+    task: { type: 'string', default: 'classify' },
+    batches: { type: 'string', default: '1,8' },
+    reps: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '2' },
+    stitches: { type: 'string' },
+    'skip-memory': { type: 'boolean', default: false },
+    sweep: { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(REPO, 'bench', 'results') },
+  },
+});
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const logger = { info: log, warn: log, error: log };
+
+async function main(): Promise<void> {
+  const bundleDir = path.resolve(args.bundle);
+  if (!existsSync(path.join(bundleDir, 'manifest.json'))) {
+    log(`no bundle at ${bundleDir}; build it with:\n  npm run models -- build --preset deit3-s-l --out models/build/deit3-s-l`);
+    process.exit(2);
+  }
+  const task = args.task as 'classify';
+  const batches = args.batches.split(',').map(Number);
+  const reps = Number(args.reps);
+  const threads = Number(args.threads);
+  const modelRoot = path.dirname(bundleDir);
+  log(`validating ${bundleDir} (sha256 of every file) ...`);
+  const bundle = await loadBundle(bundleDir, { modelRoot });
+  const manifest = bundle.manifest;
+  const spec = manifest.tasks[task];
+  if (spec === undefined) throw new Error(`bundle ${manifest.name} has no task ${task}`);
+  const picked = args.stitches
+    ? args.stitches.split(',').map((id) => ({ label: `stitch ${id}`, stitch: manifest.stitches.find((s) => s.id === Number(id))! }))
+    : pickStitches(manifest, task);
+  const session = { device: 'cpu' as const, cudaDeviceId: 0, intraOpThreads: threads, memArena: false, prepacking: true };
+  const sessionOptions = sessionOptionsFor(session, ['cpu']).options;
+
+  const monoPaths = new Map<number, string>();
+  for (const { stitch } of picked) {
+    log(`single-route graph of stitch ${stitch.id} (${stitch.kind}) ...`);
+    monoPaths.set(stitch.id, await ensureSingleRoute(REPO, bundleDir, stitch.id, task));
+  }
+
+  log('starting the engine on the route graph ...');
+  const engine = new Engine({
+    bundleDir, modelRoot, threads, memArena: session.memArena, prepacking: session.prepacking,
+    maxBatch: Math.max(...batches), batchSizes: batches, servedStitches: picked.map((p) => p.stitch.id),
+    warmup: { enabled: false }, profileCacheDir: null, logger,
+  });
+  await engine.start();
+  const latency: (PairResult & { label: string; kind: string })[] = [];
+  try {
+    for (const { label, stitch } of picked) {
+      log(`timing ${label} stitch ${stitch.id}: ${reps} interleaved rounds at batch ${batches.join(', ')} ...`);
+      const results = await compareStitch({
+        engine, monoPath: monoPaths.get(stitch.id)!, task, spec, stitchId: stitch.id, batches, reps, sessionOptions, logger,
+      });
+      latency.push(...results.map((r) => ({ ...r, label, kind: stitch.kind })));
+    }
+  } finally {
+    await engine.close();
+  }
+
+  const memory = args['skip-memory']
+    ? null
+    : await measureMemory({ repo: REPO, bundleDir, manifest, task, batches, threads, stitches: picked.map((p) => p.stitch.id) });
+  const sweep = args.sweep
+    ? await sweepOptions({ bundleDir, modelRoot, task, threads, batches, stitches: picked.map((p) => p.stitch.id) })
+    : null;
+
+  const report = renderReport(manifest.name, threads, latency, memory, sweep);
+  process.stdout.write(`${report}\n`);
+  await mkdir(args.out, { recursive: true });
+  const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, load: os.loadavg() };
+  await writeFile(path.join(args.out, 'engine.json'), JSON.stringify({ date: new Date().toISOString(), machine, bundle: manifest.name, threads, reps, latency, memory, sweep }, null, 1));
+  await writeFile(path.join(args.out, 'engine.txt'), `${report}\n`);
+  log(`wrote ${path.join(args.out, 'engine.json')} and engine.txt`);
+}
+
+function renderReport(
+  bundle: string,
+  threads: number,
+  latency: (PairResult & { label: string; kind: string })[],
+  memory: Awaited<ReturnType<typeof measureMemory>> | null,
+  sweep: Awaited<ReturnType<typeof sweepOptions>> | null,
+): string {
+  const parts = [
+    `engine bench: ${bundle}, ${threads} intra-op threads, CPU ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}`,
+    '',
+    'latency: route graph (engine) vs monolithic single-route graph, worker-measured session.run, median ms',
+    table(
+      ['stitch', 'kind', 'id', 'batch', 'engine ms', 'mono ms', 'ratio', 'paired', 'goal'],
+      latency.map((r) => [
+        r.label, r.kind, String(r.stitchId), String(r.batch), r.engineMedianMs.toFixed(1), r.monoMedianMs.toFixed(1),
+        `${r.ratio.toFixed(3)}x`, `${r.pairedRatio.toFixed(3)}x`, r.ratio <= 1.03 ? 'ok ≤1.03' : 'OVER',
+      ]),
+    ),
+  ];
+  if (memory !== null) parts.push('', ...memory.lines);
+  if (sweep !== null) parts.push('', ...sweep.lines);
+  return parts.join('\n');
+}
+
+main().catch((err: unknown) => {
+  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});

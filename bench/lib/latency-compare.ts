@@ -1,0 +1,73 @@
+import type { InferenceSession } from 'onnxruntime-node';
+import type { TaskName, TaskSpec } from '../../src/bundle/manifest.js';
+import type { Engine } from '../../src/engine/engine.js';
+import type { EngineLogger } from '../../src/engine/worker-host.js';
+import { startSingleRouteHost } from './route-session.js';
+import { median } from './stats.js';
+
+export interface PairResult {
+  stitchId: number;
+  batch: number;
+  /** Worker-measured session.run times, ms, in run order. */
+  engineMs: number[];
+  monoMs: number[];
+  engineMedianMs: number;
+  monoMedianMs: number;
+  /** median(engine) / median(mono). */
+  ratio: number;
+  /** Median over repetitions of engine_i / mono_i (the pair ran back to back). */
+  pairedRatio: number;
+}
+
+/**
+ * Times one stitch through the engine (route graph) and through its monolithic single-route graph, loaded in
+ * a second worker with identical session options. Per batch size: one untimed run each, then `reps` rounds,
+ * alternating which of the two goes first (ABBA), so drifts in machine load hit both alike.
+ */
+export async function compareStitch(args: {
+  engine: Engine;
+  monoPath: string;
+  task: TaskName;
+  spec: Readonly<TaskSpec>;
+  stitchId: number;
+  batches: readonly number[];
+  reps: number;
+  sessionOptions: InferenceSession.SessionOptions;
+  logger: EngineLogger;
+}): Promise<PairResult[]> {
+  const { engine, task, spec, stitchId } = args;
+  const mono = await startSingleRouteHost(args.monoPath, task, spec, stitchId, args.sessionOptions, args.logger);
+  const size = (batch: number) => batch * 3 * spec.input.height * spec.input.width;
+  const runEngine = async (batch: number) =>
+    (await engine.run({ task, stitchId, batchSize: batch, pixels: new Float32Array(size(batch)) })).computeMs;
+  const runMono = async (batch: number) =>
+    (await mono.run(task, stitchId, [batch, 3, spec.input.height, spec.input.width], new Float32Array(size(batch)))).computeMs;
+  try {
+    const results: PairResult[] = [];
+    for (const batch of args.batches) {
+      await runEngine(batch);
+      await runMono(batch);
+      const engineMs: number[] = [];
+      const monoMs: number[] = [];
+      for (let rep = 0; rep < args.reps; rep++) {
+        if (rep % 2 === 0) {
+          engineMs.push(await runEngine(batch));
+          monoMs.push(await runMono(batch));
+        } else {
+          monoMs.push(await runMono(batch));
+          engineMs.push(await runEngine(batch));
+        }
+      }
+      const engineMedianMs = median(engineMs);
+      const monoMedianMs = median(monoMs);
+      results.push({
+        stitchId, batch, engineMs, monoMs, engineMedianMs, monoMedianMs,
+        ratio: engineMedianMs / monoMedianMs,
+        pairedRatio: median(engineMs.map((ms, i) => ms / monoMs[i]!)),
+      });
+    }
+    return results;
+  } finally {
+    await mono.close();
+  }
+}

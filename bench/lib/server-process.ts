@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root (bench/lib/../..). */
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Milestones of one server start, ms since spawn (performance.now() of this process). */
+export interface StartTimes {
+  /** The HTTP port is open (Fastify's "Server listening" line). */
+  listeningMs: number;
+  /** GET /readyz answered 200 (polled every `pollMs`, so late by up to that). */
+  readyMs: number;
+  /** Engine log lines with their own durations: session creation, warm-up / profiling. */
+  sessionMs: number | null;
+  warmupMs: number | null;
+  warmupKind: 'profiled' | 'warmed from cache' | 'none' | null;
+}
+
+/** A stitchserve server running as a child process (`node --import tsx src/server.ts --config <tmp>`). */
+export interface ServerProcess {
+  readonly pid: number;
+  readonly url: string;
+  readonly times: StartTimes;
+  /** Log lines (pino JSON) the server wrote, when `keepLogs` was set. */
+  readonly logs: string[];
+  /** SIGTERM, then waits for the exit (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartServerOptions {
+  /** Partial server config (validated and defaulted by the server itself); host/port are forced to loopback:0. */
+  config: Record<string, unknown>;
+  /** Give up when not ready after this long (ms). */
+  timeoutMs?: number;
+  pollMs?: number;
+  /** Keep every log line in memory (start-up analysis); otherwise only the engine lines are parsed. */
+  keepLogs?: boolean;
+}
+
+/**
+ * Spawns the real server on a temporary config file, bound to 127.0.0.1 on a free port, and resolves when
+ * /readyz answers 200. The child's stdout (pino) is consumed so the pipe never blocks it; stderr is
+ * forwarded. Rejects with the tail of the log if the process exits or times out first.
+ */
+export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'stitchserve-bench-'));
+  const configFile = path.join(dir, 'config.json');
+  const config = { ...options.config, server: { ...(options.config['server'] as object | undefined), host: '127.0.0.1', port: 0 } };
+  await writeFile(configFile, JSON.stringify(config));
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'server.ts'), '--config', configFile], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PORT: '', HOST: '' },
+  });
+  const logs: string[] = [];
+  const times: StartTimes = { listeningMs: NaN, readyMs: NaN, sessionMs: null, warmupMs: null, warmupKind: null };
+  let url = '';
+  let buffered = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (options.keepLogs || logs.length < 200) logs.push(line);
+      parseLine(line, t0, times, (u) => (url = u));
+    }
+  });
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    await waitReady(child, exited, () => url, times, t0, options.timeoutMs ?? 600_000, options.pollMs ?? 50);
+  } catch (err) {
+    await stopChild(child, exited, 5000);
+    await cleanup();
+    throw new Error(`${(err as Error).message}\n--- server log tail ---\n${logs.slice(-15).join('\n')}`);
+  }
+  if (!options.keepLogs) logs.length = 0;
+  return {
+    pid: child.pid!,
+    url,
+    times,
+    logs,
+    stop: async (graceMs = 30_000) => {
+      await stopChild(child, exited, graceMs);
+      await cleanup();
+    },
+  };
+}
+
+function parseLine(line: string, t0: number, times: StartTimes, setUrl: (url: string) => void): void {
+  if (!line.startsWith('{')) return;
+  let msg: string;
+  try {
+    msg = String((JSON.parse(line) as { msg?: unknown }).msg ?? '');
+  } catch {
+    return;
+  }
+  const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(msg);
+  if (listening) {
+    setUrl(listening[1]!);
+    times.listeningMs = performance.now() - t0;
+  }
+  const session = /session on \w+ in (\d+) ms/.exec(msg);
+  if (session) times.sessionMs = Number(session[1]);
+  const warmed = /engine: (warmed|profiled) \d+ shapes.* in (\d+) ms/.exec(msg);
+  if (warmed) {
+    times.warmupMs = Number(warmed[2]);
+    times.warmupKind = warmed[1] === 'profiled' ? 'profiled' : 'warmed from cache';
+  }
+}
+
+async function waitReady(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  url: () => string,
+  times: StartTimes,
+  t0: number,
+  timeoutMs: number,
+  pollMs: number,
+): Promise<void> {
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  const deadline = t0 + timeoutMs;
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`server exited with code ${exitCode} before it was ready`);
+    if (performance.now() > deadline) throw new Error(`server not ready after ${timeoutMs} ms`);
+    if (url() !== '') {
+      const ok = await fetch(`${url()}/readyz`).then((r) => r.status === 200, () => false);
+      if (ok) {
+        times.readyMs = performance.now() - t0;
+        if (times.warmupKind === null) times.warmupKind = 'none';
+        return;
+      }
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+    if (child.killed) throw new Error('server was killed');
+  }
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
