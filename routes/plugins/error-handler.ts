@@ -85,7 +85,9 @@ export default fp(
   async function errorHandling(app: FastifyInstance, options: { metrics: ServiceMetrics }) {
     app.setErrorHandler((error, request, reply) => {
       const err = asServiceError(error);
-      if (err.status >= 500) request.log.error({ err: error, code: err.code }, 'request failed');
+      // Real faults (500) are errors with their cause; 503/504 are expected lifecycle or load answers
+      // (probes during warm-up, draining, engine restarts) and are logged without a stack.
+      if (err.status >= 500 && err.status !== 503 && err.status !== 504) request.log.error({ err: error, code: err.code }, 'request failed');
       else request.log.info({ code: err.code, reason: err.message }, 'request refused');
       return sendError(request, reply, err, options.metrics);
     });

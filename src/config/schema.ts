@@ -74,7 +74,11 @@ const EngineSchema = Type.Object(
 
 const ControllerSchema = Type.Object(
   {
-    policy: Type.String({ minLength: 1, default: 'slackfit', description: 'stitch-selection policy: adaptive, slackfit, fastest, most-accurate or fixed:<id>' }),
+    policy: Type.String({
+      pattern: '^(adaptive|slackfit|fastest|most-accurate|fixed:[0-9]+)$',
+      default: 'slackfit',
+      description: 'stitch-selection policy: adaptive, slackfit, fastest, most-accurate or fixed:<id>',
+    }),
     defaultQuality: Type.Union([Type.Enum(['fast', 'balanced', 'accurate']), Type.Number({ minimum: 0, maximum: 1 })], {
       default: 'accurate',
       description: 'quality hint for requests that give none: the best stitch the controller may pick when idle',

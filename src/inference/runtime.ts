@@ -1,14 +1,12 @@
 import type { Logger } from 'pino';
 import type { Manifest, TaskName } from '../bundle/manifest.js';
 import type { ControllerConfig, EngineConfig } from '../config/index.js';
-import { catalogFromManifest } from '../controller/catalog.js';
-import { FrontierIndex } from '../controller/frontier-index.js';
-import { LatencyModel } from '../controller/latency-model.js';
-import { createPolicy } from '../controller/policies/index.js';
+import type { FrontierIndex } from '../controller/frontier-index.js';
+import type { LatencyModel } from '../controller/latency-model.js';
 import { Engine } from '../engine/engine.js';
 import { ServiceError } from '../errors.js';
 import type { ServiceMetrics } from '../metrics/index.js';
-import { Scheduler } from '../scheduler/scheduler.js';
+import { createScheduler, type Scheduler } from '../scheduler/index.js';
 import { engineExecutor, type ItemOutputs, type QueuedPixels } from './executor.js';
 
 /** The engine and the controller stack built on its profile; they exist once `start()` resolved. */
@@ -73,19 +71,16 @@ export class InferenceRuntime {
     const { controller, metrics, logger } = this.#options;
     await this.engine.start();
     const manifest = this.engine.metadata.manifest;
-    const catalog = catalogFromManifest(manifest);
-    const latency = new LatencyModel(catalog, this.engine.profile());
-    const frontier = new FrontierIndex(catalog, latency);
     const defaultBudgetMs = Object.fromEntries(Object.entries(controller.deadlines).map(([task, d]) => [task, d.defaultMs]));
-    const scheduler = new Scheduler<QueuedPixels, ItemOutputs>({
-      parts: { policy: createPolicy(controller.policy, catalog), frontier, latency },
-      config: {
-        maxBatch: this.engine.metadata.maxBatch,
-        queueBound: controller.queueBound,
-        defaultHint: controller.defaultQuality,
-        defaultBudgetMs,
-        statsWindowMs: controller.statsWindowMs,
-      },
+    const { scheduler, latency, frontier } = createScheduler<QueuedPixels, ItemOutputs>({
+      manifest,
+      profile: this.engine.profile(),
+      policy: controller.policy,
+      maxBatch: this.engine.metadata.maxBatch,
+      queueBound: controller.queueBound,
+      defaultBudgetMs,
+      defaultHint: controller.defaultQuality,
+      statsWindowMs: controller.statsWindowMs,
       executor: engineExecutor(this.engine),
       observer: {
         onBatch: (record) => {

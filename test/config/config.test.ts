@@ -47,12 +47,12 @@ test('every violation is reported at once, with its path', () => {
       server: { port: 70000, hots: 'x' },
       limits: { bodyBytes: 'big' },
       engine: { device: 'tpu', threads: 0 },
-      controller: { queueBound: -1 },
+      controller: { queueBound: -1, policy: 'random' },
       logging: { level: 'loud' },
       extra: true,
     }),
   );
-  const expected = ['/server/port', '/server/hots', '/limits/bodyBytes', '/engine/device', '/engine/threads', '/controller/queueBound', '/logging/level', '/extra'];
+  const expected = ['/server/port', '/server/hots', '/limits/bodyBytes', '/engine/device', '/engine/threads', '/controller/queueBound', '/controller/policy', '/logging/level', '/extra'];
   for (const where of expected) assert.ok(violations.some((v) => v.startsWith(`${where}:`)), `no violation for ${where} in\n${violations.join('\n')}`);
   assert.ok(violations.some((v) => v.includes('"cpu", "cuda", "auto"')), 'enum violations list the allowed values');
   assert.ok(violations.some((v) => v.includes('unknown setting')), 'unknown keys are named');
