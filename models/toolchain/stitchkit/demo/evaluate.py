@@ -8,6 +8,9 @@ segment (:mod:`.routes`), which roughly halves the cost of sweeping all stitches
 """
 from __future__ import annotations
 
+import argparse
+import json
+import os
 from typing import Dict, Iterable, Optional, Sequence
 
 import numpy as np
@@ -15,6 +18,7 @@ import torch
 
 from stitchkit.model import SNNet
 
+from .checkpoint import DEFAULT_DIR
 from .family import CLASSIFY_SIZE
 from .fmnist import load_split
 from .metrics import ConfusionMatrix, DepthMetrics, DetectionMetrics, topk_accuracy
@@ -98,3 +102,37 @@ def merge(*parts: Metrics) -> Metrics:
         for sid, tasks in part.items():
             out.setdefault(sid, {}).update(tasks)
     return out
+
+
+def part_ids(model: SNNet, part: int, parts: int):
+    """Every ``parts``-th stitch id starting at ``part`` (interleaved, so parts cost about the same)."""
+    return [s.id for s in model.space.stitches][part::parts]
+
+
+def main(argv=None) -> None:
+    """Evaluate one part of the stitches of a trained family and write ``<ckpt>/metrics-part<k>.json``."""
+    from .joint import load_trained
+
+    p = argparse.ArgumentParser(description="evaluate a part of the demo family's stitches")
+    p.add_argument("--ckpt-dir", default=DEFAULT_DIR)
+    p.add_argument("--tag", default="joint")
+    p.add_argument("--part", type=int, default=0)
+    p.add_argument("--parts", type=int, default=1)
+    p.add_argument("--images", type=int, default=10000)
+    p.add_argument("--scenes", type=int, default=500)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    torch.set_num_threads(1)
+    model = load_trained(a.ckpt_dir, a.tag)
+    ids = part_ids(model, a.part, a.parts)
+    print(f"part {a.part}/{a.parts}: {len(ids)} stitches", flush=True)
+    out = merge(evaluate_classify(model, ids, a.images), evaluate_dense(model, ids, a.scenes, seed=a.seed))
+    path = os.path.join(a.ckpt_dir, f"metrics-part{a.part}.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(out, f, indent=1)
+    os.replace(path + ".tmp", path)
+    print(f"wrote {path}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

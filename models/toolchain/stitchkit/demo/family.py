@@ -1,8 +1,8 @@
 """The ``fmnist-s-l`` family: a DeiT-III-style S/L pair shaped like SN-Netv2's S-L (depth ratio 2, L twice as wide).
 
 Classification runs on Fashion-MNIST resized 28→32 (patch 8: a 4×4 grid, 17 tokens); the dense tasks run on
-64×64 scenes (8×8 grid, 65 tokens; the position embeddings are resized bicubically). Detection predicts at
-stride 4 (a 16×16 grid).
+48×48 scenes (6×6 grid, 37 tokens; the position embeddings are resized bicubically). Detection predicts at
+stride 4 (a 12×12 grid).
 """
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from .scenes import SceneConfig
 
 NAME = "fmnist-s-l"
 CLASSIFY_SIZE = 32
-SCENE = SceneConfig(size=64)
+SCENE = SceneConfig(size=48)
 SMALL = AnchorConfig("S", dim=32, depth=10, heads=2, patch=8, img_size=CLASSIFY_SIZE, num_classes=10)
 LARGE = AnchorConfig("L", dim=64, depth=20, heads=2, patch=8, img_size=CLASSIFY_SIZE, num_classes=10)
 LORA_RANK = 8
-HEAD_CHANNELS = {"segment": 48, "depth": 24, "detect": 48}
+HEAD_CHANNELS = {"segment": 48, "depth": 24, "detect": 32}
 # pixels = (rgb/255 - 0.5) / 0.5; Fashion-MNIST is grey ink on black, so classification converts to luminance.
 CLASSIFY_PREPROCESS = {"fit": "fill", "kernel": "linear", "grayscale": True, "invert": False,
                        "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}
@@ -35,7 +35,7 @@ def family_config() -> FamilyConfig:
         TaskConfig("classify", (CLASSIFY_SIZE, CLASSIFY_SIZE), tuple(LABELS), preprocess=dict(CLASSIFY_PREPROCESS)),
         TaskConfig("segment", (s, s), ("background",) + tuple(LABELS), channels=HEAD_CHANNELS["segment"],
                    preprocess=dict(SCENE_PREPROCESS)),
-        TaskConfig("depth", (s, s), channels=HEAD_CHANNELS["depth"], depth_range=(0.5, 12.0),
+        TaskConfig("depth", (s, s), channels=HEAD_CHANNELS["depth"], depth_range=(0.5, 11.0),
                    preprocess=dict(SCENE_PREPROCESS)),
         TaskConfig("detect", (s, s), tuple(LABELS), channels=HEAD_CHANNELS["detect"], stride=4,
                    preprocess=dict(SCENE_PREPROCESS)),

@@ -37,9 +37,9 @@ DENSE = ("segment", "depth", "detect")
 class JointConfig:
     """Joint-training hyper-parameters. LRs: anchors ``lr``; stitching layers and heads ``lr × new_scale``."""
 
-    steps: int = 700
-    cls_batch: int = 128
-    scene_batch: int = 16
+    steps: int = 500
+    cls_batch: int = 64
+    scene_batch: int = 12
     lr: float = 4e-4
     new_scale: float = 5.0
     weight_decay: float = 0.02
@@ -77,6 +77,16 @@ def ls_initialised_family(ckpt_dir: str, seed: int = 0, images: int = 100, log=p
     log("ls-init residuals: " + ", ".join(f"{g}.{k}={r:.3f}" for (g, k), r in sorted(residuals.items())))
     save_atomic({"model": model.state_dict(), "residuals": residuals}, path)
     return model
+
+
+def load_trained(ckpt_dir: str, tag: str = "joint") -> SNNet:
+    """The family with the weights of a finished training stage (``<tag>.pt``), in eval mode."""
+    model = SNNet(family_config())
+    state = load_if_exists(os.path.join(ckpt_dir, f"{tag}.pt"))
+    if state is None:
+        raise FileNotFoundError(f"{ckpt_dir}/{tag}.pt does not exist: run the training first")
+    model.load_state_dict(state["model"])
+    return model.eval()
 
 
 def stitch_groups(model: SNNet, gap_gflops: float) -> List[List[int]]:

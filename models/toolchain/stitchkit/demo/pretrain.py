@@ -31,6 +31,7 @@ class PretrainConfig:
     """Hyper-parameters of anchor pre-training (AdamW, warm-up + cosine, label smoothing, h-flips)."""
 
     epochs: int = 3
+    steps: int = 0  # total optimizer steps; 0 = epochs × steps per epoch
     batch: int = 64
     lr: float = 1e-3
     weight_decay: float = 0.05
@@ -87,7 +88,7 @@ def pretrain(name: str, ckpt_dir: str, pc: PretrainConfig, log=print, cfg: Ancho
     model = init_anchor(cfg, pc.seed * 1000 + salt)
     opt = torch.optim.AdamW(model.parameters(), lr=pc.lr, weight_decay=pc.weight_decay)
     per_epoch = len(train_y) // pc.batch
-    total = pc.epochs * per_epoch
+    total = pc.steps or pc.epochs * per_epoch
     step, history = 0, []
     saved = load_if_exists(state_path)
     if saved is not None:
@@ -134,13 +135,14 @@ def main(argv=None) -> None:
     p.add_argument("--anchor", choices=sorted(ANCHORS), required=True)
     p.add_argument("--ckpt-dir", default=DEFAULT_DIR)
     p.add_argument("--epochs", type=int, default=PretrainConfig.epochs)
+    p.add_argument("--steps", type=int, default=0, help="total steps (overrides --epochs)")
     p.add_argument("--batch", type=int, default=PretrainConfig.batch)
     p.add_argument("--lr", type=float, default=PretrainConfig.lr)
     p.add_argument("--seed", type=int, default=PretrainConfig.seed)
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
-    pretrain(a.anchor, a.ckpt_dir, PretrainConfig(epochs=a.epochs, batch=a.batch, lr=a.lr, seed=a.seed),
+    pretrain(a.anchor, a.ckpt_dir, PretrainConfig(epochs=a.epochs, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed),
              log=lambda m: print(m, flush=True))
 
 

@@ -32,13 +32,13 @@ SPLIT_CODES = {"train": 0, "val": 1, "test": 2}
 class SceneConfig:
     """Generator parameters; depths in metres, sizes in pixels or fractions of the scene side."""
 
-    size: int = 64
+    size: int = 48
     min_items: int = 2
-    max_items: int = 5
-    item_depth: Tuple[float, float] = (1.5, 4.5)
+    max_items: int = 4
+    item_depth: Tuple[float, float] = (1.5, 4.0)
     size_at_1m: float = 0.75  # item side at 1 m, as a fraction of the scene side
-    background_near: Tuple[float, float] = (5.0, 6.5)  # depth of the bottom edge
-    background_far: Tuple[float, float] = (8.0, 10.0)  # depth of the top edge
+    background_near: Tuple[float, float] = (4.6, 6.0)  # depth of the bottom edge
+    background_far: Tuple[float, float] = (7.5, 10.0)  # depth of the top edge
     background_tilt: float = 0.8  # largest left-to-right depth change of the plane
     ink_threshold: float = 0.2
     min_visible: float = 0.3

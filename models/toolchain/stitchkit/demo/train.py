@@ -1,0 +1,96 @@
+"""Train, evaluate and export the demo family in one resumable command.
+
+    PYTHONPATH=models/toolchain nice -n 5 /usr/bin/python3 -m stitchkit.demo.train --out models/fmnist-s-l
+
+Stages (each skipped when its result exists under ``--ckpt-dir``; an interrupted stage resumes from its last
+checkpoint): 1. pre-train the S and L anchors (two child processes, one thread each); 2. LS-initialise the
+stitching layers; 3. SN-Netv2 joint training (RCS, LoRA stitching layers, all four task heads);
+meanwhile the RCS-vs-uniform ablation (two child processes); 4. evaluate every stitch on every task;
+5. trivial baselines; 6. export the bundle (manifest with metrics + route graph), plots, sample outputs, report.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+from .checkpoint import DEFAULT_DIR
+from .joint import JointConfig, joint_train, ls_initialised_family
+from .procs import ChildJobs, run_parallel
+from .report import export_all
+
+STAGE_LOG = "stages.json"
+
+
+class Stages:
+    """Wall-clock bookkeeping per stage (seconds, summed over resumed runs) in ``<ckpt>/stages.json``."""
+
+    def __init__(self, ckpt_dir: str):
+        self.path = os.path.join(ckpt_dir, STAGE_LOG)
+        self.data = json.load(open(self.path)) if os.path.exists(self.path) else {}
+
+    def run(self, name: str, fn, *args, **kwargs):
+        start = time.time()
+        result = fn(*args, **kwargs)
+        entry = self.data.setdefault(name, {"seconds": 0.0})
+        entry["seconds"] += time.time() - start
+        entry["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        with open(self.path, "w") as f:
+            json.dump(self.data, f, indent=1)
+        return result
+
+
+def pretrain_anchors(ckpt_dir: str, seed: int, steps_s: int, steps_l: int) -> None:
+    """Both anchors in parallel (child processes, one thread each); skipped when both are trained."""
+    todo = [(n, e) for n, e in (("S", steps_s), ("L", steps_l))
+            if not os.path.exists(os.path.join(ckpt_dir, f"anchor-{n}.pt"))]
+    jobs = [["stitchkit.demo.pretrain", "--anchor", n, "--steps", str(e), "--seed", str(seed),
+             "--ckpt-dir", ckpt_dir, "--threads", "1"] for n, e in todo]
+    run_parallel(jobs, [os.path.join(ckpt_dir, f"pretrain-{n}.log") for n, _ in todo])
+
+
+def ablation_jobs(ckpt_dir: str, seed: int, steps: int, images: int) -> ChildJobs:
+    """RCS and uniform classification-only runs (child processes, not yet started); done ones are skipped."""
+    todo = [s for s in ("rcs", "uniform") if not os.path.exists(os.path.join(ckpt_dir, f"ablation-{s}.json"))]
+    jobs = [["stitchkit.demo.ablation", "--sampler", s, "--steps", str(steps), "--images", str(images),
+             "--seed", str(seed), "--ckpt-dir", ckpt_dir] for s in todo]
+    return ChildJobs(jobs, [os.path.join(ckpt_dir, f"ablation-{s}.log") for s in todo])
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", default="models/fmnist-s-l", help="bundle directory to write")
+    p.add_argument("--ckpt-dir", default=DEFAULT_DIR)
+    p.add_argument("--seed", type=int, default=0)
+    # batch 64: 937 steps per epoch; S 3 epochs, L 1.5 (L's cost dominates on a shared 2-core machine)
+    p.add_argument("--steps-s", type=int, default=2811)
+    p.add_argument("--steps-l", type=int, default=1400)
+    p.add_argument("--joint-steps", type=int, default=JointConfig.steps)
+    p.add_argument("--ablation-steps", type=int, default=300)
+    p.add_argument("--ablation-images", type=int, default=5000)
+    p.add_argument("--eval-images", type=int, default=10000)
+    p.add_argument("--eval-scenes", type=int, default=500)
+    p.add_argument("--threads", type=int, default=1, help="torch threads of this process (children use 1)")
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    os.makedirs(a.ckpt_dir, exist_ok=True)
+    log = lambda m: print(f"{time.strftime('%H:%M:%S')} {m}", flush=True)  # noqa: E731
+    stages = Stages(a.ckpt_dir)
+    stages.run("anchors", pretrain_anchors, a.ckpt_dir, a.seed, a.steps_s, a.steps_l)
+    model = stages.run("lsinit", ls_initialised_family, a.ckpt_dir, a.seed, log=log)
+    jc = JointConfig(steps=a.joint_steps, seed=a.seed)
+    # the ablation's two short runs go alongside the joint stage: three single-thread processes
+    with ablation_jobs(a.ckpt_dir, a.seed, a.ablation_steps, a.ablation_images) as side:
+        stages.run("joint", joint_train, model, a.ckpt_dir, "joint", jc, log=log)
+        stages.run("ablation (after joint)", side.wait)
+    export_all(model, a.out, a.ckpt_dir, stages, seed=a.seed, eval_images=a.eval_images, eval_scenes=a.eval_scenes,
+               joint=jc, log=log)
+    log(f"done: bundle in {a.out}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
