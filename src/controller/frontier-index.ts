@@ -14,6 +14,8 @@ export interface Eligibility {
    * element). Never empty.
    */
   readonly ladder: readonly number[];
+  /** The frontier points of `ladder`, same order. */
+  readonly ladderPoints: readonly FrontierPoint[];
 }
 
 /**
@@ -53,11 +55,12 @@ export class FrontierIndex implements AccuracyLookup {
     if (cached !== undefined) return cached;
     const candidates = this.candidates(task, constraints ?? {});
     const frontier = this.build(task, candidates);
-    const preferred = preferredIndex(frontier, hintQuantile(hint));
+    const ladderPoints = frontier.slice(0, preferredIndex(frontier, hintQuantile(hint)) + 1);
     const result: Eligibility = {
       task,
       candidates: new Set(candidates.map((p) => p.id)),
-      ladder: frontier.slice(0, preferred + 1).map((p) => p.id),
+      ladder: ladderPoints.map((p) => p.id),
+      ladderPoints,
     };
     this.ladders.set(key, result);
     return result;

@@ -44,3 +44,24 @@ export function preferredIndex(frontier: readonly FrontierPoint[], q: number): n
   const index = frontier.findIndex((p) => p.quality >= target - 1e-12 * Math.max(1, Math.abs(hi)));
   return index === -1 ? frontier.length - 1 : index;
 }
+
+/**
+ * The upper concave hull of a frontier (ascending cost): the points not below any chord between two others.
+ * A point under the hull is beaten by time-sharing its two hull neighbours (same mean cost, more accuracy),
+ * so a policy that mixes levels over time should only use hull points. Keeps the first and last point.
+ */
+export function upperHull(frontier: readonly FrontierPoint[]): FrontierPoint[] {
+  const hull: FrontierPoint[] = [];
+  for (const p of frontier) {
+    while (hull.length >= 2) {
+      const a = hull[hull.length - 2]!;
+      const b = hull[hull.length - 1]!;
+      // b is dropped when it lies on or below the chord a → p.
+      const cross = (b.costMs - a.costMs) * (p.quality - a.quality) - (b.quality - a.quality) * (p.costMs - a.costMs);
+      if (cross >= 0) hull.pop();
+      else break;
+    }
+    hull.push(p);
+  }
+  return hull;
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { catalogFromManifest } from '../../src/controller/catalog.js';
-import { paretoFrontier, preferredIndex } from '../../src/controller/frontier.js';
+import { paretoFrontier, preferredIndex, upperHull } from '../../src/controller/frontier.js';
 import { checkConstraints, parseQualityHint } from '../../src/controller/hints.js';
 import { ServiceError } from '../../src/errors.js';
 import { costMs, makeParts, POINTS } from './fixtures.js';
@@ -87,4 +87,20 @@ test('a catalog is read from a manifest (FLOPs in MACs, metrics as fractions)', 
   assert.equal(tc.stitches.get(0)!.gflops, 4.6);
   assert.equal(tc.stitches.get(0)!.accuracy, 0.83);
   assert.equal(tc.stitches.get(1)!.accuracy, undefined);
+});
+
+test('the upper concave hull drops frontier points beaten by mixing their neighbours', () => {
+  // Like deit3-s-l: a flat stretch (ids 1, 2 barely better than 0 at 3-4x its cost) before a jump (id 3).
+  const points = [
+    { id: 0, gflops: 4.6, accuracy: 0.829 },
+    { id: 1, gflops: 14.3, accuracy: 0.8295 },
+    { id: 2, gflops: 19, accuracy: 0.8309 },
+    { id: 3, gflops: 28.5, accuracy: 0.8515 },
+    { id: 4, gflops: 61.6, accuracy: 0.8698 },
+  ];
+  const frontier = paretoFrontier(points, (id) => points.find((p) => p.id === id)!.gflops);
+  assert.deepEqual(frontier.map((p) => p.id), [0, 1, 2, 3, 4]);
+  assert.deepEqual(upperHull(frontier).map((p) => p.id), [0, 3, 4]);
+  const { frontier: index } = makeParts();
+  assert.deepEqual(upperHull(index.frontier('classify')).map((p) => p.id), [0, 1, 2, 3]);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createPolicy } from '../../src/controller/policies/index.js';
 import type { Decision, DispatchDecision } from '../../src/controller/types.js';
-import { makeCatalog, makeQueue, makeSnapshot } from './fixtures.js';
+import { makeCatalog, makeParts, makeQueue, makeSnapshot } from './fixtures.js';
 
 function dispatched(decision: Decision): DispatchDecision {
   assert.equal(decision.kind, 'dispatch');
@@ -65,7 +65,8 @@ test('static policies: one stitch, batch as large as the head deadline allows', 
 });
 
 test('stitchesFor: what each policy may run for a request', () => {
-  const eligibility = { task: 'classify' as const, candidates: new Set([0, 1, 2, 3, 9]), ladder: [0, 1, 2] };
+  const eligibility = makeParts().frontier.eligibility('classify', 'accurate', { maxGflops: 6 });
+  assert.deepEqual(eligibility.ladder, [0, 1, 2]);
   assert.deepEqual(createPolicy('adaptive').stitchesFor(eligibility), [0, 1, 2]);
   assert.deepEqual(createPolicy('slackfit').stitchesFor(eligibility), [0, 1, 2]);
   assert.deepEqual(createPolicy('fastest').stitchesFor(eligibility), [0]);
