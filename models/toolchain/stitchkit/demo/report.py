@@ -15,9 +15,12 @@ from stitchkit.model import SNNet
 from .ablation import LOW_END_SHARE
 from .baselines import trivial_baselines
 from .family import SCENE
+from .fixture import DEFAULT_DIR as FIXTURE_DIR
+from .fixture import write_fixture
 from .procs import run_parallel
 from .plots import PRIMARY, pareto, plot_ablation, plot_frontiers, plot_latency_frontiers
 from .samples import classify_samples, dense_samples
+from .scenestats import scene_statistics
 
 MAX_BUNDLE_BYTES = 30 * 1024 * 1024
 EVAL_PARTS = 3  # child processes sharing the per-stitch evaluation
@@ -73,7 +76,7 @@ def find_latency_profile(out_dir: str) -> Optional[Dict[str, float]]:
 
 
 def export_all(model: SNNet, out_dir: str, ckpt_dir: str, stages, *, seed: int, eval_images: int, eval_scenes: int,
-               joint, log=print) -> dict:
+               joint, fixtures_dir: str = FIXTURE_DIR, log=print) -> dict:
     """Metrics → bundle → plots → samples → report.json; returns the manifest."""
     model.eval()
 
@@ -93,6 +96,8 @@ def export_all(model: SNNet, out_dir: str, ckpt_dir: str, stages, *, seed: int, 
     metrics = stages.run("evaluate", cached_json, os.path.join(ckpt_dir, "metrics.json"), evaluate, True)
     baselines = stages.run("baselines", cached_json, os.path.join(ckpt_dir, "baselines.json"),
                            lambda: trivial_baselines(n_scenes=eval_scenes, seed=seed))
+    scene_stats = stages.run("scene statistics", cached_json, os.path.join(ckpt_dir, "scene-stats.json"),
+                             lambda: {sp: scene_statistics(sp, eval_scenes, seed) for sp in ("train", "test")})
     notes = (f"Anchors pre-trained on the Fashion-MNIST train split, then SN-Netv2 joint training ({joint.steps} steps, "
              f"RCS, LoRA r{model.cfg.lora_r}); metrics: classify on the first {eval_images} test images, dense tasks on "
              f"{eval_scenes} generated test scenes (test items only, seed {seed}). See docs/demo-family.md.")
@@ -117,13 +122,17 @@ def export_all(model: SNNet, out_dir: str, ckpt_dir: str, stages, *, seed: int, 
         ablation = low_end_summary(runs, flops)
         plot_ablation({n: {i: (flops[i] / 1e9, v) for i, v in r.items()} for n, r in runs.items()},
                       os.path.join(plots, "ablation-rcs-vs-uniform.png"), low_end=ablation["limitGflops"])
+    front = [i for i in pareto({s["id"]: (s["flops"]["classify"], s["metrics"]["classify"]["top1"])
+                                for s in manifest["stitches"]}) if i not in (0, 1)]
+    check_ids = [0, 1] + ([front[len(front) // 2]] if front else [])
+    stages.run("fixture", write_fixture, model, manifest, check_ids, eval_scenes, eval_images, seed, fixtures_dir)
     family_flops = {s["id"]: s["flops"] for s in manifest["stitches"]}
     classify_samples(model, [0, 1], family_flops, os.path.join(plots, "samples-classify.png"))
     dense_samples(model, [0, 1], family_flops, plots, seed=seed)
     report = {"family": {"anchors": manifest["anchors"], "stitches": len(manifest["stitches"]),
                          "excluded": manifest["space"]["excluded"], "bundleBytes": size,
                          "sceneSize": SCENE.size},
-              "trainingSeconds": stages.data, "headline": headline(manifest), "baselines": baselines,
+              "trainingSeconds": stages.data, "headline": headline(manifest), "baselines": baselines, "scenes": scene_stats,
               "ablation": ablation, "latencyPlot": has_latency, "jointConfig": joint.__dict__}
     with open(os.path.join(out_dir, "report.json"), "w") as f:
         json.dump(report, f, indent=1)

@@ -74,6 +74,7 @@ def main(argv=None) -> None:
     p.add_argument("--ablation-images", type=int, default=5000)
     p.add_argument("--eval-images", type=int, default=10000)
     p.add_argument("--eval-scenes", type=int, default=500)
+    p.add_argument("--fixtures", default="test/demo-family/fixtures", help="where the stale-metrics test subset goes")
     p.add_argument("--threads", type=int, default=1, help="torch threads of this process (children use 1)")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
@@ -88,7 +89,7 @@ def main(argv=None) -> None:
         stages.run("joint", joint_train, model, a.ckpt_dir, "joint", jc, log=log)
         stages.run("ablation (after joint)", side.wait)
     export_all(model, a.out, a.ckpt_dir, stages, seed=a.seed, eval_images=a.eval_images, eval_scenes=a.eval_scenes,
-               joint=jc, log=log)
+               joint=jc, fixtures_dir=a.fixtures, log=log)
     log(f"done: bundle in {a.out}")
 
 
