@@ -8,7 +8,7 @@
  * metrics), so a re-trained family with un-updated metrics fails while sampling noise does not.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Manifest } from '../../src/bundle/manifest.js';
@@ -20,7 +20,10 @@ import { type Box, Confusion, delta1, type ImageDetections, meanAp } from './met
 
 const BATCH = 8;
 
-describe('demo family: committed metrics match a re-evaluation on a fixed subset', () => {
+// Until the first trained bundle is committed there is nothing to re-check.
+const bundlePresent = existsSync(path.join(BUNDLE_DIR, 'manifest.json'));
+
+describe('demo family: committed metrics match a re-evaluation on a fixed subset', { skip: !bundlePresent && 'models/fmnist-s-l not built yet' }, () => {
   let engine: Engine;
   let manifest: Manifest;
   let meta: SubsetMeta;
