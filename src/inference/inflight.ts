@@ -1,9 +1,13 @@
+import { ServiceError } from '../errors.js';
+
 /**
- * Counts task requests between acceptance and answer (preprocessing, queue, inference and post-processing),
- * so a graceful shutdown can wait for every accepted request. `onChange` feeds the inflight gauge.
+ * Counts task requests between acceptance and answer (body upload, preprocessing, queue, inference and
+ * post-processing), so a graceful shutdown can wait for every accepted request; once closed it refuses new ones
+ * with DRAINING. `onChange` feeds the inflight gauge.
  */
 export class InflightTracker {
   #count = 0;
+  #closed = false;
   #idleWaiters: Array<() => void> = [];
 
   constructor(private readonly onChange: (count: number) => void = () => {}) {}
@@ -12,8 +16,9 @@ export class InflightTracker {
     return this.#count;
   }
 
-  /** Runs `work` counted as in flight until it settles. */
+  /** Runs `work` counted as in flight until it settles; DRAINING (503) once the tracker is closed. */
   async track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new ServiceError('DRAINING', 'The server is shutting down; retry on another replica.');
     this.#count++;
     this.onChange(this.#count);
     try {
@@ -23,6 +28,11 @@ export class InflightTracker {
       this.onChange(this.#count);
       if (this.#count === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /** Refuses new work from now on; work already accepted continues. */
+  close(): void {
+    this.#closed = true;
   }
 
   /** Resolves once nothing is in flight (at once if nothing is). */

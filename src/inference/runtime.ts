@@ -124,8 +124,8 @@ export class InferenceRuntime {
   }
 
   /**
-   * Marks the runtime as draining: `ready` turns false and the request path refuses new work with DRAINING,
-   * while requests already past that check still reach the scheduler (see `Services.drain`).
+   * Marks the runtime as draining: `ready` turns false (probes fail, new work is refused upstream), while requests
+   * already accepted still reach the scheduler (see `Services.drain`).
    */
   stopAdmitting(): void {
     this.#draining = true;

@@ -77,7 +77,6 @@ export class InferenceService {
   /** Runs one request end to end up to the raw outputs. Throws ServiceError with a registry code. */
   async infer(request: InferenceRequest): Promise<InferenceOutcome> {
     const { task, options } = request;
-    if (this.runtime.draining) throw new ServiceError('DRAINING', 'The server is shutting down; retry on another replica.');
     const spec = this.taskSpec(task);
     const { scheduler, latency } = this.runtime.parts;
     const controllerRequest = {

@@ -42,6 +42,7 @@ export function createServices(config: Config, logger: Logger): Services {
     },
     async drain() {
       // Refuse new work first, let every accepted request finish through a still-open scheduler, then close it.
+      inflight.close();
       runtime.stopAdmitting();
       await inflight.idle();
       await runtime.drain();
