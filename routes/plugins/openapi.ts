@@ -17,7 +17,7 @@ const IMAGE_REQUEST_BODY = {
 };
 
 /**
- * OpenAPI 3 generated from the route schemas (the same TypeBox schemas that validate requests), served with
+ * OpenAPI 3.1 (JSON Schema 2020-12 keywords, as TypeBox emits them) generated from the route schemas (the same TypeBox schemas that validate requests), served with
  * Swagger UI at /docs (assets bundled with @fastify/swagger-ui, nothing fetched from the network);
  * the raw document is at /docs/json.
  */
@@ -25,7 +25,7 @@ export default fp(
   async function openapi(app: FastifyInstance) {
     await app.register(swagger, {
       openapi: {
-        openapi: '3.0.3',
+        openapi: '3.1.0',
         info: {
           title: 'stitchserve',
           description: 'Inference for stitchable ViT families: a deadline-aware controller picks a stitch per request.',
