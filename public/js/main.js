@@ -133,6 +133,8 @@ function onTaskChange() {
   loadPanel.setTask(name);
   stage.clearOverlay();
   $('details').replaceChildren();
+  // Opacity applies to the dense maps only.
+  $('opacity-field').hidden = name !== 'segment' && name !== 'depth';
   loadStitches(name).catch(() => undefined);
   void run();
 }
