@@ -31,6 +31,7 @@ from .schedule import set_lr, warmup_cosine
 from .tensors import as_rgb, classify_pixels
 
 DENSE = ("segment", "depth", "detect")
+BN_BATCHES = 40
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,31 @@ def param_groups(model: SNNet, jc: JointConfig) -> List[Dict]:
             for (new, decay), ps in sorted(groups.items())]
 
 
+@torch.no_grad()
+def recalibrate_batchnorm(model: SNNet, pool: ScenePool, groups: List[List[int]], jc: JointConfig, log=print) -> None:
+    """Re-estimate the dense heads' BatchNorm statistics as a plain average over ``BN_BATCHES`` RCS-drawn stitches.
+
+    During training the running statistics follow the last few sampled stitches (momentum 0.1); one head serves
+    every stitch, so its statistics should average over the whole family instead.
+    """
+    bns = [m for m in model.heads.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    for bn in bns:
+        bn.reset_running_stats()
+        bn.momentum = None  # cumulative moving average
+    model.train()
+    for k in range(BN_BATCHES):
+        step = jc.steps + k  # stitches and scenes not used by training
+        stitch = model.space.by_id(step_stitch(model, jc, groups, step))
+        pixels = training_tensors(pool.batch(range(step * jc.scene_batch, (step + 1) * jc.scene_batch)))["pixels"]
+        _, taps = model.backbone(pixels, stitch, collect_taps=True)
+        for t in DENSE:
+            model.heads[t](taps, pixels)
+    for bn in bns:
+        bn.momentum = 0.1
+    model.eval()
+    log(f"BatchNorm statistics of the dense heads averaged over {BN_BATCHES} stitch-sampled scene batches")
+
+
 def joint_train(model: SNNet, ckpt_dir: str, tag: str, jc: JointConfig, log=print) -> SNNet:
     """Train ``model`` in place for ``jc.steps`` steps; state in ``<tag>.state.pt``, result in ``<tag>.pt``."""
     final_path, state_path = (os.path.join(ckpt_dir, f"{tag}{suffix}") for suffix in (".pt", ".state.pt"))
@@ -171,6 +197,8 @@ def joint_train(model: SNNet, ckpt_dir: str, tag: str, jc: JointConfig, log=prin
             save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "counts": counts},
                         state_path)
             last_save = time.time()
+    if jc.dense:
+        recalibrate_batchnorm(model, pool, groups, jc, log)
     save_atomic({"model": model.state_dict(), "config": jc.__dict__, "counts": counts}, final_path)
     log(f"[{tag}] done in {(time.time() - t0) / 60:.1f} min")
     return model
