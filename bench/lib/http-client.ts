@@ -41,8 +41,11 @@ export class BenchClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  /** Sends one request; `sentAt` defaults to now (pass the scheduled time to avoid coordinated omission). */
-  post(pathAndQuery: string, body: Buffer, headers: Record<string, string>, sentAt = performance.now()): Promise<HttpSample> {
+  /**
+   * Sends one request; `sentAt` defaults to now (pass the scheduled time to avoid coordinated omission).
+   * With `timeoutMs` > 0 a request still unanswered after that long is abandoned (error CLIENT_TIMEOUT).
+   */
+  post(pathAndQuery: string, body: Buffer, headers: Record<string, string>, sentAt = performance.now(), timeoutMs = 0): Promise<HttpSample> {
     return new Promise((resolve) => {
       const req = http.request(
         {
@@ -74,6 +77,7 @@ export class BenchClient {
           });
         },
       );
+      if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'CLIENT_TIMEOUT' })));
       req.on('error', (err: NodeJS.ErrnoException) =>
         resolve({ status: 0, sentAt, latencyMs: performance.now() - sentAt, timing: {}, stitchId: null, batchSize: null, serverDeadlineMet: null, error: err.code ?? err.message }),
       );

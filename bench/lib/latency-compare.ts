@@ -15,6 +15,8 @@ export interface PairResult {
   monoMedianMs: number;
   /** median(engine) / median(mono). */
   ratio: number;
+  /** min(engine) / min(mono): the least disturbed run of each, robust when the machine is shared. */
+  minRatio: number;
   /** Median over repetitions of engine_i / mono_i (the pair ran back to back). */
   pairedRatio: number;
 }
@@ -63,6 +65,7 @@ export async function compareStitch(args: {
       results.push({
         stitchId, batch, engineMs, monoMs, engineMedianMs, monoMedianMs,
         ratio: engineMedianMs / monoMedianMs,
+        minRatio: Math.min(...engineMs) / Math.min(...monoMs),
         pairedRatio: median(engineMs.map((ms, i) => ms / monoMs[i]!)),
       });
     }

@@ -26,10 +26,11 @@ export async function measureMemory(args: {
   task: string;
   batches: number[];
   threads: number;
+  memArena: boolean;
   stitches: number[];
 }): Promise<MemoryReport> {
   const anchors = args.manifest.stitches.filter((s) => s.kind === 'anchor').map((s) => s.id);
-  const common = { task: args.task, batches: args.batches, reps: 1, threads: args.threads, prepacking: true, memArena: false };
+  const common = { task: args.task, batches: args.batches, reps: 1, threads: args.threads, prepacking: true, memArena: args.memArena };
   const fixtures = path.join(args.repo, 'test', 'fixtures');
   const baseline = await runProbe({ ...common, bundleDir: path.join(fixtures, 'tiny-v2'), modelRoot: fixtures, stitches: [0, 1, 9] });
   const family = await runProbe({ ...common, bundleDir: args.bundleDir, modelRoot: path.dirname(args.bundleDir), stitches: [...anchors, ...args.stitches] });

@@ -19,6 +19,9 @@ export interface ProbeRequest {
   threads: number;
   prepacking: boolean;
   memArena: boolean;
+  memPattern?: boolean;
+  /** Extra environment for the probe process (e.g. glibc malloc tunables). */
+  env?: Record<string, string>;
 }
 
 export interface ProbeResult {
@@ -51,6 +54,7 @@ async function main(request: ProbeRequest): Promise<ProbeResult> {
     threads: request.threads,
     prepacking: request.prepacking,
     memArena: request.memArena,
+    memPattern: request.memPattern ?? true,
     maxBatch: Math.max(...request.batches),
     batchSizes: request.batches,
     warmup: { enabled: false },

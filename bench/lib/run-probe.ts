@@ -10,6 +10,7 @@ export function runProbe(request: ProbeRequest): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', PROBE, JSON.stringify(request)], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...request.env },
     });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -33,8 +33,10 @@ export interface EngineOptions {
   cudaDeviceId?: number;
   /** ORT intra-op threads; default 2. */
   threads?: number;
-  /** ORT CPU memory arena; default false (measured, see docs/engine.md). */
+  /** ORT CPU memory arena; default true (measured, see docs/engine.md). */
   memArena?: boolean;
+  /** ORT memory pattern; default true (measured, see docs/engine.md). */
+  memPattern?: boolean;
   /** MatMul weight prepacking; default true (measured, see docs/engine.md). */
   prepacking?: boolean;
   /** Largest batch run() accepts; default 8. */

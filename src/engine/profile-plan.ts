@@ -133,3 +133,25 @@ export function costModel(
   const probeWork = stitchCost(byId.get(probe.stitchId)!, probe.task) * probe.batch;
   return (shape) => (probeMs * stitchCost(byId.get(shape.stitchId)!, shape.task) * shape.batch) / probeWork;
 }
+
+/**
+ * Shapes to run once, untimed, so that no allowed batch size meets its first run after ready: for each task,
+ * every batch size without a measured shape gets one run of the task's dearest stitch (largest activations).
+ */
+export function unmeasuredBatchShapes(
+  measuredKeys: Iterable<string>,
+  tasks: readonly TaskName[],
+  stitches: readonly Readonly<StitchSpec>[],
+  batchSizes: readonly number[],
+): ProfileShape[] {
+  const seen = new Set<string>();
+  for (const key of measuredKeys) {
+    const shape = parseProfileKey(key);
+    if (shape !== null) seen.add(`${shape.task}:${shape.batch}`);
+  }
+  return tasks.flatMap((task) => {
+    const dearest = [...stitches].sort((a, b) => stitchCost(b, task) - stitchCost(a, task))[0];
+    if (dearest === undefined) return [];
+    return batchSizes.filter((b) => !seen.has(`${task}:${b}`)).map((batch) => ({ task, stitchId: dearest.id, batch }));
+  });
+}

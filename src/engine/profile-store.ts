@@ -3,7 +3,15 @@ import type { ResolvedEngineOptions } from './engine-options.js';
 import type { EngineMetadata } from './engine-types.js';
 import { completeProfile, type LatencyEntry } from './latency-profile.js';
 import { ProfileCache, type ProfileIdentity, machineIdentity } from './profile-cache.js';
-import { costModel, parseProfileKey, probeShape, profileKey, profilePlan, type ProfileShape } from './profile-plan.js';
+import {
+  costModel,
+  parseProfileKey,
+  probeShape,
+  profileKey,
+  profilePlan,
+  type ProfileShape,
+  unmeasuredBatchShapes,
+} from './profile-plan.js';
 import { measureShapes, type ShapeRunner, warmShapes } from './profiler.js';
 import type { EngineLogger } from './worker-host.js';
 
@@ -53,6 +61,7 @@ export class ProfileStore {
     if (!this.opts.warmup.enabled) return this.setMeasured(known ?? new Map());
     if (known) {
       const shapes = [...known.keys()].map(parseProfileKey).filter((s): s is ProfileShape => s !== null);
+      shapes.push(...this.unmeasuredBatches(known));
       await warmShapes(shapes, runShape);
       this.setMeasured(known);
       logger.info(`engine: warmed ${shapes.length} shapes in ${Date.now() - started} ms (profile from ${source})`);
@@ -67,6 +76,7 @@ export class ProfileStore {
     const plan = profilePlan({ ...base, maxShapes, sampleStitches, budgetMs, runsPerShape: runs + 1, estimateMs });
     const rest = plan.shapes.filter((s) => !(s.task === probe.task && s.stitchId === probe.stitchId && s.batch === probe.batch));
     for (const [key, ms] of await measureShapes(rest, runShape, runs)) measured.set(key, ms);
+    await warmShapes(this.unmeasuredBatches(measured), runShape);
     this.setMeasured(measured);
     const kind = plan.complete ? 'every shape' : 'a representative subset, the rest interpolated';
     logger.info(`engine: profiled ${measured.size} shapes (${kind}) in ${Date.now() - started} ms`);
@@ -90,6 +100,10 @@ export class ProfileStore {
   /** Writes the measured entries to the cache (no-op when the cache is disabled or nothing was measured). */
   async save(): Promise<void> {
     if (this.cache !== null && this.measured.size > 0) await this.cache.write(this.identity, this.measured);
+  }
+
+  private unmeasuredBatches(measured: ReadonlyMap<string, number>): ProfileShape[] {
+    return unmeasuredBatchShapes(measured.keys(), this.meta.tasks.map((t) => t.name), this.served, this.meta.batchSizes);
   }
 
   private setMeasured(measured: ReadonlyMap<string, number>): void {

@@ -12,6 +12,8 @@ export interface SessionConfig {
   intraOpThreads: number;
   /** ORT CPU memory arena. Measured: see docs/engine.md. */
   memArena: boolean;
+  /** ORT memory pattern (pre-planned activation buffers per input shape). Measured: see docs/engine.md. */
+  memPattern: boolean;
   /** MatMul weight prepacking: faster, but a second resident copy of prepacked weights. See docs/engine.md. */
   prepacking: boolean;
 }
@@ -63,7 +65,7 @@ function cpuOptions(config: SessionConfig): InferenceSession.SessionOptions {
     // One graph runs at a time; inter-op parallelism only adds threads that compete with intra-op ones.
     interOpNumThreads: 1,
     enableCpuMemArena: config.memArena,
-    enableMemPattern: true,
+    enableMemPattern: config.memPattern,
     logSeverityLevel: 3,
     extra: {
       session: {

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StitchSpec, TaskSpec } from '../../src/bundle/manifest.js';
 import { completeProfile, interpolate } from '../../src/engine/latency-profile.js';
-import { costModel, parseProfileKey, probeShape, profileKey, profilePlan, representativeStitches } from '../../src/engine/profile-plan.js';
+import {
+  costModel,
+  parseProfileKey,
+  probeShape,
+  profileKey,
+  profilePlan,
+  representativeStitches,
+  unmeasuredBatchShapes,
+} from '../../src/engine/profile-plan.js';
 import { median } from '../../src/engine/profiler.js';
 
 const taskSpec = { metric: { name: 'top1', higherIsBetter: true } } as TaskSpec;
@@ -78,4 +86,10 @@ test('completeProfile interpolates unmeasured stitches in FLOPs and batch sizes 
 test('median', () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 2, 3]), 2.5);
+});
+
+test('batch sizes without a measured shape are warmed with the dearest stitch', () => {
+  const stitches = [stitch(0, 100), stitch(1, 300)];
+  const shapes = unmeasuredBatchShapes(['classify:0:1', 'classify:1:8'], ['classify'], stitches, [1, 2, 4, 8]);
+  assert.deepEqual(shapes, [{ task: 'classify', stitchId: 1, batch: 2 }, { task: 'classify', stitchId: 1, batch: 4 }]);
 });

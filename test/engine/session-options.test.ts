@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type SessionConfig, sessionOptionsFor, usableBackendNames } from '../../src/engine/session-options.js';
 
-const base: SessionConfig = { device: 'cpu', cudaDeviceId: 0, intraOpThreads: 2, memArena: false, prepacking: true };
+const base: SessionConfig = { device: 'cpu', cudaDeviceId: 0, intraOpThreads: 2, memArena: false, memPattern: true, prepacking: true };
 
 test('cpu: CPU provider, spinning off, threads/arena/prepacking from the config', () => {
   const choice = sessionOptionsFor(base, ['cpu', 'cuda']);
