@@ -77,7 +77,7 @@ export async function startApp(
 
 /** POSTs `body` to `url + path` with the given content type (and extra headers). */
 export function postImage(url: string, path: string, body: Buffer | Uint8Array, contentType = 'image/jpeg', headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
+  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body: Uint8Array.from(body) });
 }
 
 /** POSTs a JSON document. */
