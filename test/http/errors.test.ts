@@ -21,7 +21,7 @@ async function expectError(response: Response | Promise<Response>, status: numbe
 
 function multipart(field: string, files = 1): FormData {
   const form = new FormData();
-  for (let i = 0; i < files; i++) form.append(field, new Blob([fixtureImage('scene.jpg')], { type: 'image/jpeg' }), `f${i}.jpg`);
+  for (let i = 0; i < files; i++) form.append(field, new Blob([new Uint8Array(fixtureImage('scene.jpg'))], { type: 'image/jpeg' }), `f${i}.jpg`);
   return form;
 }
 
@@ -59,7 +59,7 @@ describe('request errors (limits: 4 KiB bodies, 1 s body timeout)', () => {
   test('413 BODY_TOO_LARGE for raw and multipart bodies; 415 UNSUPPORTED_MEDIA_TYPE; 400 for multipart misuse', async () => {
     await expectError(post('/v1/classify', Buffer.alloc(10_000, 1)), 413, 'BODY_TOO_LARGE');
     const big = new FormData();
-    big.append('image', new Blob([Buffer.alloc(10_000, 1)], { type: 'image/jpeg' }), 'big.jpg');
+    big.append('image', new Blob([new Uint8Array(10_000).fill(1)], { type: 'image/jpeg' }), 'big.jpg');
     await expectError(fetch(`${s.url}/v1/classify`, { method: 'POST', body: big }), 413, 'BODY_TOO_LARGE');
     await expectError(post('/v1/classify', Buffer.from('hello'), 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE');
     await expectError(post('/v1/classify', Buffer.from('{"image": 1}'), 'application/json'), 415, 'UNSUPPORTED_MEDIA_TYPE');

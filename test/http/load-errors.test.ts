@@ -26,7 +26,7 @@ describe('errors under load and engine failure (queue bound 1, engine stalled on
   });
   after(() => s.app.close());
   const classify = (query = '', init: RequestInit = {}) =>
-    fetch(`${s.url}/v1/classify${query}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: fixtureImage('scene.jpg'), ...init });
+    fetch(`${s.url}/v1/classify${query}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(fixtureImage('scene.jpg')), ...init });
   /** Blocks the engine worker thread for `ms`, so the next batch waits behind it. */
   const stallEngine = (ms: number) => s.app.services.runtime.engine.simulateCrash('stall', ms);
 

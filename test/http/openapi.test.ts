@@ -11,11 +11,11 @@ test('/docs/json is a valid OpenAPI 3 document generated from the route schemas;
     openapi: string;
     paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: { content: Record<string, unknown> }; responses: Record<string, unknown> }>>;
   };
-  const result = await new Validator().validate(document as unknown as object);
+  const result = await new Validator().validate(document as unknown as Parameters<Validator['validate']>[0]);
   assert.ok(result.valid, JSON.stringify(result.errors, null, 1)?.slice(0, 2000));
   assert.match(document.openapi, /^3\./);
 
-  const expected = [
+  const expected: [string, string][] = [
     ['post', '/v1/classify'], ['post', '/v1/segment'], ['post', '/v1/depth'], ['post', '/v1/detect'],
     ['get', '/v1/models'], ['get', '/v1/stitches'], ['get', '/healthz'], ['get', '/readyz'], ['get', '/metrics'],
     ['get', '/v2'], ['get', '/v2/health/live'], ['get', '/v2/health/ready'], ['get', '/v2/models/{name}'],

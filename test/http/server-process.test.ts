@@ -97,7 +97,7 @@ test('SIGTERM under load: readiness off first, new work 503 DRAINING, every acce
 
   const ready = await fetch(`${url}/readyz`);
   assert.equal(ready.status, 503, 'readiness is off while draining');
-  const late = await fetch(`${url}/v1/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: fixtureImage('scene.jpg') });
+  const late = await fetch(`${url}/v1/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(fixtureImage('scene.jpg')) });
   assert.equal(late.status, 503);
   assert.equal(((await late.json()) as { error: { code: string } }).error.code, 'DRAINING');
 

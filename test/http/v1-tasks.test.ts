@@ -88,7 +88,7 @@ describe('v1 task endpoints over HTTP (real engine, tiny-v2 bundle)', () => {
       assert.equal((body.result['predictions'] as { index: number }[])[0]!.index, top, extension);
     }
     const form = new FormData();
-    form.append('image', new Blob([fixtureImage('scene.png')], { type: 'image/png' }), 'scene.png');
+    form.append('image', new Blob([new Uint8Array(fixtureImage('scene.png'))], { type: 'image/png' }), 'scene.png');
     const multipart = await fetch(`${server.url}/v1/classify?stitch=${PINNED}`, { method: 'POST', body: form });
     assert.equal(multipart.status, 200);
     assert.deepEqual(((await multipart.json()) as Envelope).result, reference.result);
