@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import errorHandling from '../routes/plugins/error-handler.js';
+import errorHandling, { asServiceError, sendError, type DrainBounds } from '../routes/plugins/error-handler.js';
 import imageBody from '../routes/plugins/image-body.js';
 import openapi from '../routes/plugins/openapi.js';
 import requestContext from '../routes/plugins/request-context.js';
@@ -41,7 +41,9 @@ function clientErrorResponse(err: NodeJS.ErrnoException): string {
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? pino({ level: config.logging.level });
   const services = createServices(config, logger);
-  const { bodyTimeoutMs } = config.server;
+  const { bodyTimeoutMs, keepAliveTimeoutMs } = config.server;
+  // Early refusals read at most this much of an unsent body before answering (see drainRequestBody).
+  const drain: DrainBounds = { maxBytes: 2 * config.limits.bodyBytes, maxMs: 2000 };
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.limits.bodyBytes,
@@ -52,9 +54,21 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     },
     // Unknown query parameters are refused (a typo must not silently change nothing); defaults fill the rest.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
-    // Node checks request timeouts every connectionsCheckingInterval; keep it well below the timeout.
-    serverFactory: (handler) =>
-      createServer({ requestTimeout: bodyTimeoutMs, headersTimeout: Math.min(bodyTimeoutMs, 60_000), connectionsCheckingInterval: Math.min(1000, bodyTimeoutMs / 2) }, handler) as Server,
+    // Model names (the only path parameter) are up to 128 characters; longer ones are a documented 400.
+    routerOptions: { maxParamLength: 256 },
+    // Errors raised by the router before any route runs (bad %-encoding, over-long parameters).
+    frameworkErrors: (error, request, reply) => void sendError(request, reply, asServiceError(error), services.metrics, drain),
+    serverFactory: (handler) => {
+      // Node checks request timeouts every connectionsCheckingInterval; keep it well below the timeout. A request
+      // without Host is served (HTTP/1.0 style) instead of Node's bodiless 400.
+      const server = createServer(
+        { requestTimeout: bodyTimeoutMs, headersTimeout: Math.min(bodyTimeoutMs, 60_000), connectionsCheckingInterval: Math.min(1000, bodyTimeoutMs / 2), requireHostHeader: false },
+        handler,
+      );
+      // Fastify applies its keep-alive default only to servers it creates; outlive load balancers' idle timeouts.
+      server.keepAliveTimeout = keepAliveTimeoutMs;
+      return server as Server;
+    },
     clientErrorHandler: (err, socket) => {
       if (socket.writable) socket.end(clientErrorResponse(err));
       else socket.destroy(err);
@@ -68,7 +82,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   });
 
   await app.register(requestContext, { services });
-  await app.register(errorHandling, { metrics: services.metrics });
+  await app.register(errorHandling, { metrics: services.metrics, drain });
   await app.register(imageBody, { limits: config.limits });
   if (config.server.docs) await app.register(openapi);
   await app.register(healthRoutes);

@@ -15,6 +15,7 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: 'INVALID_PARAMETER',
   FST_ERR_NOT_FOUND: 'NOT_FOUND',
   FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'BAD_REQUEST',
   FST_PARTS_LIMIT: 'BAD_REQUEST',
   FST_FILES_LIMIT: 'BAD_REQUEST',
   FST_FIELDS_LIMIT: 'BAD_REQUEST',
@@ -28,6 +29,8 @@ const FRAMEWORK_MESSAGES: Record<string, string> = {
   FST_PARTS_LIMIT: "The multipart body has too many parts; send one file field named 'image'.",
   FST_FIELDS_LIMIT: "The multipart body has too many fields; send one file field named 'image'.",
   FST_ERR_CTP_INVALID_MEDIA_TYPE: ERRORS.UNSUPPORTED_MEDIA_TYPE.title,
+  FST_ERR_BAD_URL: 'The URL is not valid (malformed %-encoding); see /docs for the API.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long; see /docs for the API.',
   FST_INVALID_MULTIPART_CONTENT_TYPE: ERRORS.UNSUPPORTED_MEDIA_TYPE.title,
 };
 
@@ -70,9 +73,40 @@ function isKserve(request: FastifyRequest): boolean {
   return request.url.startsWith('/v2');
 }
 
+/** How much of an unread request body is read and discarded before an early error answer, at most. */
+export interface DrainBounds {
+  maxBytes: number;
+  maxMs: number;
+}
+
+/**
+ * Reads and discards what is left of a request body (bounded), so that closing the connection after an early
+ * refusal (413, 415, ...) does not reset it while the client still sends: a TCP reset would discard the answer
+ * before the client reads it ("lingering close").
+ */
+export function drainRequestBody(raw: FastifyRequest['raw'], bounds: DrainBounds): Promise<void> {
+  if (raw.complete || raw.readableEnded || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let bytes = 0;
+    const done = () => {
+      clearTimeout(timer);
+      raw.off('data', onData).off('end', done).off('error', done).off('close', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > bounds.maxBytes) done();
+    };
+    const timer = setTimeout(done, bounds.maxMs);
+    raw.on('data', onData).once('end', done).once('error', done).once('close', done);
+    raw.resume();
+  });
+}
+
 /** Sends `err` as the documented JSON error answer, with Retry-After on 429/503; counts the failure. */
-export function sendError(request: FastifyRequest, reply: FastifyReply, err: ServiceError, metrics: ServiceMetrics): FastifyReply {
+export async function sendError(request: FastifyRequest, reply: FastifyReply, err: ServiceError, metrics: ServiceMetrics, drain?: DrainBounds): Promise<FastifyReply> {
   metrics.failures.inc({ reason: err.code });
+  if (drain !== undefined) await drainRequestBody(request.raw, drain);
   if (err.status === 429 || err.status === 503) reply.header('retry-after', String(err.retryAfterSeconds ?? 1));
   return reply.code(err.status).type('application/json; charset=utf-8').send(errorBody(err, isKserve(request)));
 }
@@ -82,19 +116,19 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: Ser
  * not-found handler. 5xx answers never show the underlying message or stack; the log has them.
  */
 export default fp(
-  async function errorHandling(app: FastifyInstance, options: { metrics: ServiceMetrics }) {
+  async function errorHandling(app: FastifyInstance, options: { metrics: ServiceMetrics; drain: DrainBounds }) {
     app.setErrorHandler((error, request, reply) => {
       const err = asServiceError(error);
       // Real faults (500) are errors with their cause; 503/504 are expected lifecycle or load answers
       // (probes during warm-up, draining, engine restarts) and are logged without a stack.
       if (err.status >= 500 && err.status !== 503 && err.status !== 504) request.log.error({ err: error, code: err.code }, 'request failed');
       else request.log.info({ code: err.code, reason: err.message }, 'request refused');
-      return sendError(request, reply, err, options.metrics);
+      return sendError(request, reply, err, options.metrics, options.drain);
     });
     app.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0]!.slice(0, 200);
       const err = new ServiceError('NOT_FOUND', `No route ${request.method} ${path}; see /docs for the API.`);
-      return sendError(request, reply, err, options.metrics);
+      return sendError(request, reply, err, options.metrics, options.drain);
     });
   },
   { name: 'error-handling' },

@@ -16,15 +16,36 @@ export type DecodedInput = { kind: 'image'; image: ImageInput } | { kind: 'pixel
 
 const invalid = (message: string) => new ServiceError('INVALID_TENSOR', message);
 
-/** Flattens nested tensor data (row-major), refusing more than `limit` values. */
-function flatten(data: unknown[], limit: number): unknown[] {
+/**
+ * Largest |value| accepted in a preprocessed FP32 tensor. Normalised pixels are O(1) (even std = 0.01 gives
+ * ±100); values near the float32 range only turn the outputs into NaN.
+ */
+export const MAX_PIXEL_MAGNITUDE = 1e4;
+
+/**
+ * Flattens nested tensor data (row-major) without recursion, refusing nesting deeper than the shape and more
+ * than `limit` values: request JSON is untrusted and may nest thousands of levels deep.
+ */
+function flatten(name: string, data: unknown[], shape: readonly number[], limit: number): unknown[] {
+  const maxDepth = Math.max(1, shape.length);
   const flat: unknown[] = [];
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) for (const v of value) visit(v);
-    else if (flat.length >= limit) throw invalid(`the tensor holds more values than its shape allows (${limit})`);
-    else flat.push(value);
-  };
-  visit(data);
+  const stack: { items: unknown[]; next: number; depth: number }[] = [{ items: data, next: 0, depth: 1 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next === top.items.length) {
+      stack.pop();
+      continue;
+    }
+    const value = top.items[top.next++];
+    if (Array.isArray(value)) {
+      if (top.depth + 1 > maxDepth) throw invalid(`input '${name}': data nests deeper than its ${shape.length}-dimensional shape`);
+      stack.push({ items: value, next: 0, depth: top.depth + 1 });
+    } else if (flat.length >= limit) {
+      throw invalid(`input '${name}' holds more values than its shape [${shape.join(', ')}] allows (${limit})`);
+    } else {
+      flat.push(value);
+    }
+  }
   return flat;
 }
 
@@ -41,7 +62,7 @@ function uint8Image(tensor: RequestTensor, pixelLimit: number): DecodedInput {
   }
   if (height * width > pixelLimit) throw new ServiceError('IMAGE_TOO_LARGE', `The image is ${width}×${height} pixels; the limit is ${pixelLimit}.`);
   const count = elementCount(tensor);
-  const flat = flatten(tensor.data, count);
+  const flat = flatten(tensor.name, tensor.data, tensor.shape, count);
   if (flat.length !== count) throw invalid(`input '${tensor.name}' of shape [${tensor.shape.join(', ')}] needs ${count} values, got ${flat.length}`);
   const data = Buffer.alloc(count);
   for (let i = 0; i < count; i++) {
@@ -53,7 +74,7 @@ function uint8Image(tensor: RequestTensor, pixelLimit: number): DecodedInput {
 }
 
 function bytesImage(tensor: RequestTensor): DecodedInput {
-  const flat = flatten(tensor.data, 2);
+  const flat = flatten(tensor.name, tensor.data, tensor.shape, 2);
   if (elementCount(tensor) !== 1 || flat.length !== 1 || typeof flat[0] !== 'string') {
     throw invalid(`BYTES input '${tensor.name}' must hold exactly one base64-encoded image (shape [1])`);
   }
@@ -68,12 +89,14 @@ function fp32Pixels(tensor: RequestTensor, input: { height: number; width: numbe
     throw invalid(`FP32 input '${tensor.name}' must be a preprocessed tensor of shape [${expected.join(', ')}] for this task; got [${tensor.shape.join(', ')}]`);
   }
   const count = elementCount(tensor);
-  const flat = flatten(tensor.data, count);
+  const flat = flatten(tensor.name, tensor.data, tensor.shape, count);
   if (flat.length !== count) throw invalid(`input '${tensor.name}' needs ${count} values, got ${flat.length}`);
   const pixels = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     const v = flat[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(`input '${tensor.name}' value #${i} is not a finite number`);
+    if (typeof v !== 'number' || !(Math.abs(v) <= MAX_PIXEL_MAGNITUDE)) {
+      throw invalid(`input '${tensor.name}' value #${i} (${String(v)}) is not a preprocessed pixel: finite and within ±${MAX_PIXEL_MAGNITUDE}`);
+    }
     pixels[i] = v;
   }
   return { kind: 'pixels', pixels };
@@ -96,7 +119,8 @@ export function decodeInput(tensor: RequestTensor, task: { input: { height: numb
   }
 }
 
-/** An output tensor in KServe v2 JSON form (FP32, flat row-major data). */
+/** An output tensor in KServe v2 JSON form (FP32, flat row-major data); ENGINE_FAILED if it holds NaN or ±∞. */
 export function responseTensor(name: string, tensor: EngineTensor): { name: string; shape: number[]; datatype: 'FP32'; data: number[] } {
+  if (!tensor.data.every(Number.isFinite)) throw new ServiceError('ENGINE_FAILED', `output ${name} holds non-finite values`);
   return { name, shape: tensor.dims, datatype: 'FP32', data: Array.from(tensor.data) };
 }

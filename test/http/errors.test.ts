@@ -184,3 +184,68 @@ describe('lifecycle errors', () => {
     await expectError(fetch(`${s.url}/v1/stitches?task=detect`), 400, 'UNSUPPORTED_TASK');
   });
 });
+
+describe('hostile requests found by the reliability fuzz (R1-R6) get documented answers', () => {
+  let s: RunningApp;
+  before(async () => {
+    s = await startApp(null, { limits: { bodyBytes: 65_536 } });
+  });
+  after(() => s.app.close());
+
+  /** Writes raw bytes on a fresh connection and returns everything the server answers until it closes. */
+  function raw(request: Buffer | string): Promise<string> {
+    const { port } = new URL(s.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+  }
+
+  test('R1/R2: deeply nested tensor data and out-of-range FP32 values are 400 INVALID_TENSOR, not 500', async () => {
+    let nested = '1';
+    for (let i = 0; i < 20_000; i++) nested = `[${nested}]`;
+    const deep = await fetch(`${s.url}/v2/models/tiny-v2/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"inputs":[{"name":"image","shape":[1,1,3],"datatype":"UINT8","data":${nested}}]}`,
+    });
+    assert.equal(deep.status, 400);
+    assert.match(((await deep.json()) as { error: string }).error, /nests deeper than its 3-dimensional shape/);
+    const huge = Array.from({ length: 768 }, (_, i) => (i === 5 ? 1e308 : 0));
+    const range = await postJson(s.url, '/v2/models/tiny-v2/infer', { inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, 3, 16, 16], data: huge }] });
+    assert.equal(range.status, 400);
+    assert.equal(((await range.json()) as { code: string }).code, 'INVALID_TENSOR');
+  });
+
+  test('R3: malformed %-encoding and over-long path parameters get the documented BAD_REQUEST body', async () => {
+    await expectError(fetch(`${s.url}/%e/x`), 400, 'BAD_REQUEST');
+    const long = await fetch(`${s.url}/v2/models/${'a'.repeat(300)}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":[]}' });
+    assert.equal(long.status, 400);
+    assert.equal(((await long.json()) as { code: string }).code, 'BAD_REQUEST');
+    const named = await fetch(`${s.url}/v2/models/${'a'.repeat(200)}`);
+    assert.equal(named.status, 404, 'a long but plausible name is an unknown model');
+  });
+
+  test('R4: an HTTP/1.1 request without Host is served', async () => {
+    assert.match(await raw('GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /);
+  });
+
+  test('R5: early refusals (413 before reading, 415) reach the client every time (lingering close)', async () => {
+    const tooBig = Buffer.alloc(70_000, 7);
+    for (let i = 0; i < 10; i++) {
+      const answer = await raw(Buffer.concat([Buffer.from(`POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${tooBig.length}\r\n\r\n`), tooBig]));
+      assert.match(answer, /^HTTP\/1\.1 413 /, `attempt ${i}`);
+      assert.match(answer, /"code":"BODY_TOO_LARGE"/);
+      const untyped = await raw(Buffer.concat([Buffer.from(`POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n`), Buffer.alloc(4096, 1)]));
+      assert.match(untyped, /^HTTP\/1\.1 415 /, `attempt ${i}`);
+    }
+  });
+
+  test('R6: idle keep-alive connections outlive a load balancer idle timeout (72 s, not Node\'s 5 s)', async () => {
+    const response = await fetch(`${s.url}/healthz`);
+    assert.equal(response.headers.get('keep-alive'), 'timeout=72');
+  });
+});
