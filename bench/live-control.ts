@@ -77,7 +77,9 @@ async function main(): Promise<void> {
   const largeB1 = calibration.profile[`${task}:${calibration.largeAnchor.id}:1`] ?? calibration.largeAnchor.batchMs;
   // Auto budget: 2.5× the large anchor's batch-1 time (bench:controller's 3 s on S-L) plus 4× the time spent
   // outside the engine (decode, HTTP), which dominates on the small families and varies with machine load.
-  const budgetMs = args['budget-ms'] === 'auto' ? Math.ceil((2.5 * largeB1 + 4 * calibration.outsideEngineMs) / 10) * 10 : Number(args['budget-ms']);
+  // At least 150 ms: tighter budgets can be refused forever on a loaded machine (see .notes/bench.md).
+  const autoBudget = Math.max(150, Math.ceil((2.5 * largeB1 + 4 * calibration.outsideEngineMs) / 10) * 10);
+  const budgetMs = args['budget-ms'] === 'auto' ? autoBudget : Number(args['budget-ms']);
   const policyList = args.policies ?? (mode === 'quick' ? 'adaptive,slackfit,frontier' : 'adaptive,slackfit,fastest,most-accurate,frontier');
   const policies = choosePolicies(policyList, args.fixed ?? (mode === 'full' ? 'all' : mode === 'quick' ? 'spread:1' : 'spread:4'), calibration);
   const loads = args.loads.split(',').map(Number);

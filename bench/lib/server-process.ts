@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -49,7 +50,8 @@ export interface StartServerOptions {
 export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'stitchserve-bench-'));
   const configFile = path.join(dir, 'config.json');
-  const config = { ...options.config, server: { ...(options.config['server'] as object | undefined), host: '127.0.0.1', port: 0 } };
+  const port = await freePort();
+  const config = { ...options.config, server: { ...(options.config['server'] as object | undefined), host: '127.0.0.1', port } };
   await writeFile(configFile, JSON.stringify(config));
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'server.ts'), '--config', configFile], {
@@ -59,7 +61,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
   });
   const logs: string[] = [];
   const times: StartTimes = { listeningMs: NaN, readyMs: NaN, sessionMs: null, warmupMs: null, warmupKind: null };
-  let url = '';
+  const url = `http://127.0.0.1:${port}`;
   let buffered = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -69,12 +71,12 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
       if (options.keepLogs || logs.length < 200) logs.push(line);
-      parseLine(line, t0, times, (u) => (url = u));
+      parseLine(line, t0, times);
     }
   });
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
-    await waitReady(child, exited, () => url, times, t0, options.timeoutMs ?? 600_000, options.pollMs ?? 50);
+    await waitReady(child, exited, url, times, t0, options.timeoutMs ?? 600_000, options.pollMs ?? 50);
   } catch (err) {
     await stopChild(child, exited, 5000);
     await cleanup();
@@ -93,7 +95,20 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
   };
 }
 
-function parseLine(line: string, t0: number, times: StartTimes, setUrl: (url: string) => void): void {
+/** A TCP port that was free a moment ago on 127.0.0.1 (the OS picks it; the server binds it right after). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Picks the start-up milestones out of one pino line (info level; absent at quieter levels). */
+function parseLine(line: string, t0: number, times: StartTimes): void {
   if (!line.startsWith('{')) return;
   let msg: string;
   try {
@@ -101,11 +116,7 @@ function parseLine(line: string, t0: number, times: StartTimes, setUrl: (url: st
   } catch {
     return;
   }
-  const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(msg);
-  if (listening) {
-    setUrl(listening[1]!);
-    times.listeningMs = performance.now() - t0;
-  }
+  if (msg.startsWith('Server listening at')) times.listeningMs = performance.now() - t0;
   const session = /session on \w+ in (\d+) ms/.exec(msg);
   if (session) times.sessionMs = Number(session[1]);
   const warmed = /engine: (warmed|profiled) \d+ shapes.* in (\d+) ms/.exec(msg);
@@ -118,7 +129,7 @@ function parseLine(line: string, t0: number, times: StartTimes, setUrl: (url: st
 async function waitReady(
   child: ChildProcess,
   exited: Promise<number | null>,
-  url: () => string,
+  url: string,
   times: StartTimes,
   t0: number,
   timeoutMs: number,
@@ -130,13 +141,11 @@ async function waitReady(
   for (;;) {
     if (exitCode !== undefined) throw new Error(`server exited with code ${exitCode} before it was ready`);
     if (performance.now() > deadline) throw new Error(`server not ready after ${timeoutMs} ms`);
-    if (url() !== '') {
-      const ok = await fetch(`${url()}/readyz`).then((r) => r.status === 200, () => false);
-      if (ok) {
-        times.readyMs = performance.now() - t0;
-        if (times.warmupKind === null) times.warmupKind = 'none';
-        return;
-      }
+    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    if (ok) {
+      times.readyMs = performance.now() - t0;
+      if (times.warmupKind === null) times.warmupKind = 'none';
+      return;
     }
     await new Promise((r) => setTimeout(r, pollMs));
     if (child.killed) throw new Error('server was killed');
