@@ -66,8 +66,9 @@ export async function uploadAndRun(page: Page, task: string, file: string, via: 
     await route.fulfill({ response, body: answer.body });
   });
   try {
-    await provide(page, file, via);
-    await page.waitForSelector(`${RESULT}[data-task="${task}"][data-image="${name}"]:is([data-state="done"], [data-state="error"])`, { timeout });
+    await afterNextRun(page, () => provide(page, file, via), timeout);
+    const shown = await page.evaluate(() => ({ ...document.getElementById('result-panel')!.dataset }));
+    if (shown['task'] !== task || shown['image'] !== name) throw new Error(`the page ran ${shown['task']} on ${shown['image']}, not ${task} on ${name}`);
   } finally {
     await page.unroute(pattern);
   }
