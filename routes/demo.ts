@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
+import type { TaskName } from '../src/bundle/manifest.js';
 import { ErrorSchema } from './v1/schemas.js';
 
 /**
@@ -87,12 +88,14 @@ export default async function demoRoutes(app: FastifyInstance) {
 
   app.get('/demo/settings', { schema: { tags, summary: 'Latency-budget bounds per task and controller settings for the demo page', response: { 200: SettingsSchema, '5xx': ErrorSchema } } }, async () => {
     const { controller } = config;
+    // runtime.parts answers NOT_READY (503) until the bundle is loaded and warmed.
+    const tasks = Object.keys(runtime.parts.manifest.tasks) as TaskName[];
     return {
       policy: controller.policy,
       defaultQuality: controller.defaultQuality,
       maxBatch: runtime.engine.metadata.maxBatch,
       queueBound: controller.queueBound,
-      deadlines: Object.fromEntries(runtime.tasks().map((task) => [task, controller.deadlines[task]])),
+      deadlines: Object.fromEntries(tasks.map((task) => [task, controller.deadlines[task]])),
     };
   });
 
