@@ -1,0 +1,65 @@
+/**
+ * SIGTERM under load on the real server process: readiness turns false first (503 DRAINING while the process
+ * still answers), new requests get 503 DRAINING, every request sent before the signal completes with 200, and
+ * the process exits 0 within server.shutdownGraceMs. Nothing is lost: every request has an answer, or (after
+ * the listener closed) a refused connection.
+ */
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { test } from 'node:test';
+import { testConfig } from '../helpers/app.js';
+import { fixtureImage } from '../helpers/images.js';
+import { keepAliveAgent, type Shot } from './lib/http-client.js';
+import { closedLoop, tally } from './lib/load.js';
+import { spawnServer } from './lib/server-process.js';
+import { probe, until } from './lib/wait.js';
+
+const GRACE_MS = 10_000;
+
+test('SIGTERM under load: readiness false first, new work 503 DRAINING, accepted requests complete, exit 0 within the grace period', { timeout: 240_000 }, async (t) => {
+  const server = await spawnServer(testConfig({ server: { shutdownGraceMs: GRACE_MS }, logging: { level: 'warn' } }));
+  t.after(() => server.kill());
+  await server.waitFor('/readyz', 200, 120_000);
+  const agent = keepAliveAgent(32);
+  t.after(() => agent.destroy());
+  const jpeg = fixtureImage('scene.jpg');
+  // A mix of tasks keeps the engine queue busy, so a drain has accepted work to finish.
+  const paths = ['/v1/classify', '/v1/segment?format=png', '/v1/depth', '/v1/detect'];
+  let n = 0;
+  const shot = (): Shot => ({ method: 'POST', path: paths[n++ % paths.length]!, headers: { 'content-type': 'image/jpeg' }, body: jpeg, transport: 'keepalive' });
+
+  const load = closedLoop(server.origin, agent, 24, shot, 30_000);
+  await until(() => load.records.filter((r) => r.status === 200).length >= 50, 60_000, 'the load to be served');
+  const readiness = probe(`${server.url}/readyz`, 2);
+  await until(() => readiness.samples.length > 0, 5_000, 'a readiness sample');
+  const termAt = performance.now();
+  server.child.kill('SIGTERM');
+  const { code } = await server.exited;
+  const exitedAt = performance.now();
+  const records = await load.stop();
+  await readiness.stop();
+
+  const before = records.filter((r) => r.sentAt < termAt);
+  const after = records.filter((r) => r.sentAt >= termAt);
+  const afterReady = readiness.samples.filter((s) => s.at >= termAt);
+  const firstRefused = Math.min(...afterReady.filter((s) => s.status === 0).map((s) => s.at));
+  t.diagnostic(`exit ${code} after ${(exitedAt - termAt).toFixed(0)} ms; sent before SIGTERM ${JSON.stringify(tally(before))}; after ${JSON.stringify(tally(after))}`);
+  t.diagnostic(`readiness after SIGTERM: ${JSON.stringify(afterReady.slice(0, 5).map((s) => [Math.round(s.at - termAt), s.status, s.code]))} … first refused connection after ${(firstRefused - termAt).toFixed(0)} ms`);
+
+  assert.equal(code, 0, `exit code 0:\n${server.output().slice(-2000)}`);
+  assert.ok(exitedAt - termAt < GRACE_MS, 'exited within the grace period');
+  // Every request sent before the signal was accepted and completes.
+  assert.ok(before.length > 0);
+  assert.deepEqual(tally(before.filter((r) => r.status !== 200)), {}, 'every request sent before SIGTERM completed with 200');
+  // After it: completed (already in), refused with DRAINING, or the listener was closed. Never cut off.
+  for (const r of after) {
+    const ok = r.status === 200 || (r.status === 503 && r.code === 'DRAINING') || (r.status === 0 && /ECONNREFUSED/.test(r.error ?? ''));
+    assert.ok(ok, `request after SIGTERM answered ${r.status} ${r.code ?? r.error}`);
+  }
+  assert.ok(after.some((r) => r.status === 503 && r.code === 'DRAINING'), 'new work was refused with 503 DRAINING');
+  // Readiness went false while the process still answered, before it stopped accepting connections.
+  const firstDraining = afterReady.find((s) => s.status === 503);
+  assert.ok(firstDraining !== undefined && firstDraining.code === 'DRAINING', 'readiness answered 503 DRAINING during the drain');
+  assert.ok(firstDraining.at < firstRefused, 'readiness turned false before the listener closed');
+  assert.ok(afterReady.filter((s) => s.at < firstDraining.at).every((s) => s.status === 200), 'no other state in between');
+});
