@@ -46,6 +46,7 @@ export class LoadPanel {
     this.perStitch = new Map();
     /** @type {import('./api.js').ApiError | undefined} the last error answer of the burst, shown when it ends */
     this.lastError = undefined;
+    this.renderPending = false;
     this.cells = Object.fromEntries(COUNTERS.map(([key, label]) => {
       const dd = el('dd', { 'data-counter': key, text: '0' });
       parts.counters.append(el('div', {}, [el('dt', { text: label }), dd]));
@@ -113,12 +114,13 @@ export class LoadPanel {
       signal,
       send: () => {
         this.counts.sent++;
-        this.#render();
+        this.#scheduleRender();
         return infer(request.task, request.image, { budgetMs: request.budgetMs, quality: request.quality, query: request.query, signal });
       },
       onAnswer: (answer) => this.#count(answer),
     });
     this.abort = undefined;
+    this.#render();
     this.parts.start.disabled = false;
     this.parts.stop.disabled = true;
     this.stats.fastFor(3000);
@@ -141,7 +143,18 @@ export class LoadPanel {
     else if (answer.status === 504) c.expired++;
     else if (answer.error?.code !== 'ABORTED') c.failed++;
     if (!answer.ok && answer.error?.code !== 'ABORTED') this.lastError = answer.error;
-    this.#render();
+    this.#scheduleRender();
+  }
+
+  /** Coalesces redraws to one per frame: a burst answers faster than it is worth repainting (and the browser
+   * shares the CPU with the server on a small machine). */
+  #scheduleRender() {
+    if (this.renderPending) return;
+    this.renderPending = true;
+    requestAnimationFrame(() => {
+      this.renderPending = false;
+      this.#render();
+    });
   }
 
   #render() {

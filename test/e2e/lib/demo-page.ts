@@ -142,7 +142,7 @@ export async function afterNextRun(page: Page, action: () => Promise<unknown>, t
  */
 export async function smallestAnsweredBudget(page: Page, startMs: number, timeout: number): Promise<number> {
   let target = startMs;
-  for (let step = 0; step < 8; step++, target *= 1.4) {
+  for (let step = 0; step < 10; step++, target *= 1.4) {
     const { outcome, budgetMs } = await runAtBudget(page, target, timeout);
     if (outcome === 'done') return budgetMs;
   }
