@@ -25,6 +25,7 @@ import { runPolicy, type PolicyRun } from './lib/live-run.js';
 import { liveTable } from './lib/live-sim.js';
 import { choosePolicies } from './lib/live-policies.js';
 import { contextLine, finishContext, RESULTS_DIR, rounded, runContext, writeResult } from './lib/results.js';
+import { prepareRuntime } from './lib/server-process.js';
 import { table } from './lib/stats.js';
 import { defaultScenarios, fullScenarios, makeTrace } from './lib/traces.js';
 
@@ -61,11 +62,13 @@ const mode = args.quick ? 'quick' : args.full ? 'full' : 'default';
 
 async function main(): Promise<void> {
   const ctx = runContext();
+  const { runtime, note: runtimeNote } = await prepareRuntime(log);
   const started = performance.now();
   const bundleDir = resolveBundle(args.bundle ?? (args.quick ? 'demo' : 'real'));
   const manifest = JSON.parse(readFileSync(path.join(bundleDir, 'manifest.json'), 'utf8')) as Manifest;
   const task = args.task as TaskName;
   const notes: string[] = [];
+  if (runtimeNote !== '') notes.push(runtimeNote);
   if (bundleDir === demoOrTiny().dir && demoOrTiny().note) notes.push(demoOrTiny().note);
   const maxBatch = Number(args['max-batch']);
   const queueBound = Number(args['queue-bound']);
@@ -124,6 +127,7 @@ async function main(): Promise<void> {
   const subtitle = `${manifest.name} ${task}, budget ${budgetMs} ms, capacity ${capacityPerS.toFixed(2)} req/s, ${traces.length} traces ≤ ${seconds} s, load avg ${ctx.loadBefore[0]!.toFixed(1)} at start`;
   const result = {
     mode,
+    runtime,
     bundle: manifest.name,
     task,
     settings: { maxBatch, queueBound, budgetMs, seconds, bounds, policies, loads },

@@ -20,6 +20,7 @@ import { memoryChart, memoryRows, type BundleMemory } from './lib/memory-report.
 import { measureSeparateModels } from './lib/memory-separate.js';
 import { measureServerMemory } from './lib/memory-server.js';
 import { contextLine, finishContext, RESULTS_DIR, rounded, runContext, writeResult } from './lib/results.js';
+import { prepareRuntime } from './lib/server-process.js';
 import { table } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -44,9 +45,11 @@ async function uniqueWeightBytes(dir: string, manifest: Readonly<Manifest>): Pro
 
 async function main(): Promise<void> {
   const ctx = runContext();
+  const { runtime, note: runtimeNote } = await prepareRuntime(log);
   const maxBatch = Number(args['max-batch']);
   const image = (await photoJpeg(224, 224)).bytes;
   const notes: string[] = [];
+  if (runtimeNote !== '') notes.push(runtimeNote);
   log('baseline: the server on tiny-v2 (minimal graph, all tasks) ...');
   const tiny = readManifest(BUNDLES.tiny);
   const baseline = await measureServerMemory(BUNDLES.tiny, tiny, { allStitches: true, maxBatch, image }, log);
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
   console.log(`memory — ${contextLine(ctx)}`);
   for (const note of notes) console.log(`note: ${note}`);
   console.log(table(...memoryRows(results, baseline)));
-  const files = await writeResult(args.out, 'memory', ctx, rounded({ maxBatch, notes, baseline, results }), memoryChart(results, baseline, ctx));
+  const files = await writeResult(args.out, 'memory', ctx, rounded({ runtime, maxBatch, notes, baseline, results }), memoryChart(results, baseline, ctx));
   log(`wrote ${files.join(' and ')}`);
 }
 

@@ -18,6 +18,7 @@ import { photoJpeg } from './lib/images.js';
 import { contextLine, finishContext, RESULTS_DIR, rounded, runContext, writeResult } from './lib/results.js';
 import { anchorsOf, measureServing, type ServingBundleResult, type ServingPlan } from './lib/serving-run.js';
 import { servingChart, servingTables } from './lib/serving-report.js';
+import { prepareRuntime } from './lib/server-process.js';
 import { table } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -66,10 +67,12 @@ function planFor(name: string): ServingPlan {
 
 async function main(): Promise<void> {
   const ctx = runContext();
+  const { runtime, note: runtimeNote } = await prepareRuntime(log);
   const small = await photoJpeg(224, 224);
   const large = await photoJpeg(4000, 3000);
   const results: ServingBundleResult[] = [];
   const notes: string[] = [];
+  if (runtimeNote !== '') notes.push(runtimeNote);
   if (args.bundle.split(',').includes('demo') && demoOrTiny().note) notes.push(demoOrTiny().note);
   for (const name of args.bundle.split(',')) results.push(await measureServing(planFor(name), small, large, log));
 
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(table(...tables.throughput));
   const svg = servingChart(results, ctx);
-  const files = await writeResult(args.out, 'serving', ctx, rounded({ images: { small: { file: small.name, bytes: small.bytes.length }, large: { file: large.name, bytes: large.bytes.length } }, notes, results }), svg);
+  const files = await writeResult(args.out, 'serving', ctx, rounded({ runtime, images: { small: { file: small.name, bytes: small.bytes.length }, large: { file: large.name, bytes: large.bytes.length } }, notes, results }), svg);
   log(`wrote ${files.join(' and ')}`);
 }
 

@@ -21,7 +21,7 @@ export interface StartTimes {
   warmupKind: 'profiled' | 'warmed from cache' | 'none' | null;
 }
 
-/** A stitchserve server running as a child process (`node --import tsx src/server.ts --config <tmp>`). */
+/** A stitchserve server running as a child process (`node dist/src/server.js --config <tmp>` or via tsx). */
 export interface ServerProcess {
   readonly pid: number;
   readonly url: string;
@@ -32,6 +32,40 @@ export interface ServerProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+/**
+ * How the server is run: `dist` = `node dist/src/server.js` after `tsc` (what production runs), `tsx` =
+ * `node --import tsx src/server.ts` (compiles on load: seconds slower to boot, ~same speed once running).
+ */
+export type ServerRuntime = 'dist' | 'tsx';
+
+let prepared: Promise<{ runtime: ServerRuntime; note: string }> | undefined;
+
+/**
+ * Compiles the server once per process (`tsc -p tsconfig.json` into dist/, under a lock shared with other
+ * builds) and returns 'dist'; falls back to 'tsx' with a note if the build fails (e.g. someone's work in
+ * progress does not typecheck). Env STITCHSERVE_BENCH_RUNTIME=dist|tsx skips the build (run-all sets it).
+ */
+export function prepareRuntime(log: (l: string) => void): Promise<{ runtime: ServerRuntime; note: string }> {
+  const preset = process.env['STITCHSERVE_BENCH_RUNTIME'];
+  if (preset === 'dist' || preset === 'tsx') {
+    prepared ??= Promise.resolve({ runtime: preset, note: preset === 'tsx' ? 'the server ran with tsx (not compiled)' : '' });
+    return prepared;
+  }
+  prepared ??= new Promise((resolve) => {
+    log('compiling the server (tsc → dist/) ...');
+    const child = spawn('flock', ['/tmp/stitchserve-build.lock', process.execPath, path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', () => resolve({ runtime: 'tsx', note: 'tsc could not run: the server ran with tsx' }));
+    child.on('exit', (code) => {
+      if (code === 0) return resolve({ runtime: 'dist', note: '' });
+      log(`tsc failed (exit ${code}); falling back to tsx:\n${out.slice(0, 600)}`);
+      resolve({ runtime: 'tsx', note: 'the tree did not compile at run time: the server ran with tsx (slower boot, same steady-state code)' });
+    });
+  });
+  return prepared;
+}
+
 export interface StartServerOptions {
   /** Partial server config (validated and defaulted by the server itself); host/port are forced to loopback:0. */
   config: Record<string, unknown>;
@@ -40,6 +74,8 @@ export interface StartServerOptions {
   pollMs?: number;
   /** Keep every log line in memory (start-up analysis); otherwise only the engine lines are parsed. */
   keepLogs?: boolean;
+  /** Default: the result of prepareRuntime() when it was called, else tsx. */
+  runtime?: ServerRuntime;
 }
 
 /**
@@ -54,7 +90,9 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
   const config = { ...options.config, server: { ...(options.config['server'] as object | undefined), host: '127.0.0.1', port } };
   await writeFile(configFile, JSON.stringify(config));
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'server.ts'), '--config', configFile], {
+  const runtime = options.runtime ?? (prepared ? (await prepared).runtime : 'tsx');
+  const entry = runtime === 'dist' ? [path.join(REPO, 'dist', 'src', 'server.js')] : ['--import', 'tsx', path.join(REPO, 'src', 'server.ts')];
+  const child = spawn(process.execPath, [...entry, '--config', configFile], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, PORT: '', HOST: '' },
