@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { classifyAnswer, depthAnswer, detectAnswer, segmentAnswer } from '../../src/inference/index.js';
+import type { TaskName } from '../../src/bundle/manifest.js';
+import { classifyAnswer, depthAnswer, detectAnswer, segmentAnswer, type InferenceOutcome, type TaskAnswer } from '../../src/inference/index.js';
 import { negotiateFormat } from './negotiate.js';
 import {
   answerSchema,
@@ -31,62 +32,68 @@ function jsonOrPng(result: Type.TSchema, description: string) {
   };
 }
 
+/** One v1 task endpoint: its schemas, and how to turn (query, Accept) into the renderer of its answer. */
+interface TaskRoute<Q extends Type.TSchema> {
+  task: TaskName;
+  summary: string;
+  querystring: Q;
+  response: object;
+  /** Runs before the body is read (negotiation errors come first); returns the answer renderer. */
+  prepare(query: Type.Static<Q>, accept: string | undefined): (outcome: InferenceOutcome) => TaskAnswer | Promise<TaskAnswer>;
+}
+
+function taskRoute<Q extends Type.TSchema>(app: FastifyInstance, route: TaskRoute<Q>): void {
+  const { task, summary, querystring, response, prepare } = route;
+  app.post(`/v1/${task}`, {
+    config: { task },
+    schema: { tags: ['tasks'], summary, querystring, headers: RequestOptionsHeaders, response },
+    // The querystring was validated (and defaulted) against `querystring` before the handler runs.
+    handler: (request, reply) => handleTask(request, reply, task, () => prepare(request.query as Type.Static<Q>, request.headers.accept)),
+  });
+}
+
+const JSON_ONLY = { json: 'application/json' } as const;
+
 /** POST /v1/classify|segment|depth|detect: one image in (raw body or multipart field `image`), one answer out. */
 export default async function taskRoutes(app: FastifyInstance) {
-  const tags = ['tasks'];
-  // Querystrings were validated (and defaulted) against these schemas before the handler runs.
-  const query = <S extends Type.TSchema>(request: FastifyRequest, _schema: S) => request.query as Type.Static<S>;
-
-  app.post('/v1/classify', {
-    config: { task: 'classify' },
-    schema: { tags, summary: 'Classify an image: top-k labels', querystring: ClassifyQuery, headers: RequestOptionsHeaders, response: jsonOnly(ClassifyResult) },
-    handler: (request, reply) =>
-      handleTask(request, reply, 'classify', () => {
-        negotiateFormat({ json: 'application/json' }, undefined, request.headers.accept);
-        return (outcome) => classifyAnswer(outcome, { topK: query(request, ClassifyQuery).top_k });
-      }),
-  });
-
-  app.post('/v1/segment', {
-    config: { task: 'segment' },
-    schema: {
-      tags,
-      summary: 'Semantic segmentation at the input image size',
-      querystring: SegmentQuery,
-      headers: RequestOptionsHeaders,
-      response: jsonOrPng(SegmentResult, 'JSON (per-class areas + RLE masks), or PNG: class indices (format=png) or colourised overlay (format=overlay)'),
+  taskRoute(app, {
+    task: 'classify',
+    summary: 'Classify an image: top-k labels',
+    querystring: ClassifyQuery,
+    response: jsonOnly(ClassifyResult),
+    prepare: (query, accept) => {
+      negotiateFormat(JSON_ONLY, undefined, accept);
+      return (outcome) => classifyAnswer(outcome, { topK: query.top_k });
     },
-    handler: (request, reply) =>
-      handleTask(request, reply, 'segment', () => {
-        const format = negotiateFormat({ json: 'application/json', png: 'image/png', overlay: 'image/png' }, query(request, SegmentQuery).format, request.headers.accept);
-        return (outcome) => segmentAnswer(outcome, { format });
-      }),
   });
-
-  app.post('/v1/depth', {
-    config: { task: 'depth' },
-    schema: {
-      tags,
-      summary: 'Monocular depth at the input image size',
-      querystring: DepthQuery,
-      headers: RequestOptionsHeaders,
-      response: jsonOrPng(DepthResult, 'JSON (stats + downsampled array, metres), or PNG: 16-bit millimetres (format=png) or colourised (format=colormap)'),
+  taskRoute(app, {
+    task: 'segment',
+    summary: 'Semantic segmentation at the input image size',
+    querystring: SegmentQuery,
+    response: jsonOrPng(SegmentResult, 'JSON (per-class areas + RLE masks), or PNG: class indices (format=png) or colourised overlay (format=overlay)'),
+    prepare: (query, accept) => {
+      const format = negotiateFormat({ json: 'application/json', png: 'image/png', overlay: 'image/png' }, query.format, accept);
+      return (outcome) => segmentAnswer(outcome, { format });
     },
-    handler: (request, reply) =>
-      handleTask(request, reply, 'depth', () => {
-        const format = negotiateFormat({ json: 'application/json', png: 'image/png', colormap: 'image/png' }, query(request, DepthQuery).format, request.headers.accept);
-        return (outcome) => depthAnswer(outcome, { format });
-      }),
   });
-
-  app.post('/v1/detect', {
-    config: { task: 'detect' },
-    schema: { tags, summary: 'Object detection: boxes in input-image pixels', querystring: DetectQuery, headers: RequestOptionsHeaders, response: jsonOnly(DetectResult) },
-    handler: (request, reply) =>
-      handleTask(request, reply, 'detect', () => {
-        negotiateFormat({ json: 'application/json' }, undefined, request.headers.accept);
-        const { score_threshold: scoreThreshold, max_detections: maxDetections } = query(request, DetectQuery);
-        return (outcome) => detectAnswer(outcome, { scoreThreshold, maxDetections });
-      }),
+  taskRoute(app, {
+    task: 'depth',
+    summary: 'Monocular depth at the input image size',
+    querystring: DepthQuery,
+    response: jsonOrPng(DepthResult, 'JSON (stats + downsampled array, metres), or PNG: 16-bit millimetres (format=png) or colourised (format=colormap)'),
+    prepare: (query, accept) => {
+      const format = negotiateFormat({ json: 'application/json', png: 'image/png', colormap: 'image/png' }, query.format, accept);
+      return (outcome) => depthAnswer(outcome, { format });
+    },
+  });
+  taskRoute(app, {
+    task: 'detect',
+    summary: 'Object detection: boxes in input-image pixels',
+    querystring: DetectQuery,
+    response: jsonOnly(DetectResult),
+    prepare: (query, accept) => {
+      negotiateFormat(JSON_ONLY, undefined, accept);
+      return (outcome) => detectAnswer(outcome, { scoreThreshold: query.score_threshold, maxDetections: query.max_detections });
+    },
   });
 }
