@@ -122,12 +122,14 @@ function renderReport(
       `load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     ...(os.loadavg()[0]! > os.cpus().length ? ['WARNING: the machine was busier than its core count; timings are disturbed (compare min/min)'] : []),
     '',
-    'latency: route graph (engine) vs monolithic single-route graph, worker-measured session.run, median ms',
+    'latency: route graph (engine) vs monolithic single-route graph, worker-measured session.run, median ms;',
+    'cpu = process CPU ms per run (all ORT threads): the work done, unaffected by other processes on the cores',
     table(
-      ['stitch', 'kind', 'id', 'batch', 'engine ms', 'mono ms', 'ratio', 'paired', 'min/min', 'goal'],
+      ['stitch', 'kind', 'id', 'batch', 'engine ms', 'mono ms', 'ratio', 'paired', 'min/min', 'goal', 'cpu engine', 'cpu mono', 'cpu ratio'],
       latency.map((r) => [
         r.label, r.kind, String(r.stitchId), String(r.batch), r.engineMedianMs.toFixed(1), r.monoMedianMs.toFixed(1),
         `${r.ratio.toFixed(3)}x`, `${r.pairedRatio.toFixed(3)}x`, `${r.minRatio.toFixed(3)}x`, r.ratio <= 1.03 ? 'ok ≤1.03' : 'OVER',
+        r.engineCpuMs.toFixed(1), r.monoCpuMs.toFixed(1), `${r.cpuRatio.toFixed(3)}x`,
       ]),
     ),
   ];

@@ -17,6 +17,10 @@ export interface PairResult {
   ratio: number;
   /** min(engine) / min(mono): the least disturbed run of each, robust when the machine is shared. */
   minRatio: number;
+  /** Median process CPU time per run (all ORT threads), ms: the work, whatever else competes for the cores. */
+  engineCpuMs: number;
+  monoCpuMs: number;
+  cpuRatio: number;
   /** Median over repetitions of engine_i / mono_i (the pair ran back to back). */
   pairedRatio: number;
 }
@@ -40,32 +44,35 @@ export async function compareStitch(args: {
   const { engine, task, spec, stitchId } = args;
   const mono = await startSingleRouteHost(args.monoPath, task, spec, stitchId, args.sessionOptions, args.logger);
   const size = (batch: number) => batch * 3 * spec.input.height * spec.input.width;
-  const runEngine = async (batch: number) =>
-    (await engine.run({ task, stitchId, batchSize: batch, pixels: new Float32Array(size(batch)) })).computeMs;
-  const runMono = async (batch: number) =>
-    (await mono.run(task, stitchId, [batch, 3, spec.input.height, spec.input.width], new Float32Array(size(batch)))).computeMs;
+  const runEngine = (batch: number) => engine.run({ task, stitchId, batchSize: batch, pixels: new Float32Array(size(batch)) });
+  const runMono = (batch: number) => mono.run(task, stitchId, [batch, 3, spec.input.height, spec.input.width], new Float32Array(size(batch)));
   try {
     const results: PairResult[] = [];
     for (const batch of args.batches) {
       await runEngine(batch);
       await runMono(batch);
-      const engineMs: number[] = [];
-      const monoMs: number[] = [];
+      const engineRuns: { computeMs: number; cpuMs?: number }[] = [];
+      const monoRuns: { computeMs: number; cpuMs: number }[] = [];
       for (let rep = 0; rep < args.reps; rep++) {
         if (rep % 2 === 0) {
-          engineMs.push(await runEngine(batch));
-          monoMs.push(await runMono(batch));
+          engineRuns.push(await runEngine(batch));
+          monoRuns.push(await runMono(batch));
         } else {
-          monoMs.push(await runMono(batch));
-          engineMs.push(await runEngine(batch));
+          monoRuns.push(await runMono(batch));
+          engineRuns.push(await runEngine(batch));
         }
       }
+      const engineMs = engineRuns.map((r) => r.computeMs);
+      const monoMs = monoRuns.map((r) => r.computeMs);
+      const engineCpuMs = median(engineRuns.map((r) => r.cpuMs ?? NaN));
+      const monoCpuMs = median(monoRuns.map((r) => r.cpuMs));
       const engineMedianMs = median(engineMs);
       const monoMedianMs = median(monoMs);
       results.push({
         stitchId, batch, engineMs, monoMs, engineMedianMs, monoMedianMs,
         ratio: engineMedianMs / monoMedianMs,
         minRatio: Math.min(...engineMs) / Math.min(...monoMs),
+        engineCpuMs, monoCpuMs, cpuRatio: engineCpuMs / monoCpuMs,
         pairedRatio: median(engineMs.map((ms, i) => ms / monoMs[i]!)),
       });
     }

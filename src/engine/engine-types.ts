@@ -20,6 +20,11 @@ export interface EngineResult {
   outputs: Record<string, EngineTensor>;
   /** Time spent in the worker's session.run for this batch, ms. */
   computeMs: number;
+  /**
+   * CPU time of the process during that session.run (all ORT threads; other threads' work included), ms.
+   * Always set by the engine; optional so that test doubles may omit it.
+   */
+  cpuMs?: number;
 }
 
 /** Engine configuration; every field but `bundleDir` has a default (see resolveEngineOptions). */

@@ -74,7 +74,7 @@ export type FromWorker =
   | { type: 'hello'; ortVersion: string; backends: BackendInfo[] }
   | { type: 'ready'; device: 'cpu' | 'cuda'; loadMs: number; inputNames: string[]; outputNames: string[] }
   | { type: 'initFailed'; error: WireError }
-  | { type: 'result'; id: number; outputs: Record<string, WireTensor>; computeMs: number }
+  | { type: 'result'; id: number; outputs: Record<string, WireTensor>; computeMs: number; cpuMs: number }
   | { type: 'failed'; id: number; error: WireError }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'closed' };

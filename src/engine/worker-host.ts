@@ -14,7 +14,13 @@ export type ReadyMessage = Extract<FromWorker, { type: 'ready' }>;
 
 export interface RunReply {
   outputs: Record<string, WireTensor>;
+  /** Wall-clock time of session.run in the worker, ms. */
   computeMs: number;
+  /**
+   * CPU time the whole process used during session.run (all ORT threads), ms. Independent of other processes
+   * competing for the cores, so benchmarks compare work with it; it includes other threads of this process.
+   */
+  cpuMs: number;
 }
 
 interface Pending {
@@ -142,7 +148,7 @@ export class WorkerHost {
         const call = this.pending.get(message.id);
         this.pending.delete(message.id);
         if (call === undefined) return;
-        if (message.type === 'result') call.resolve({ outputs: message.outputs, computeMs: message.computeMs });
+        if (message.type === 'result') call.resolve({ outputs: message.outputs, computeMs: message.computeMs, cpuMs: message.cpuMs });
         else call.reject(ServiceError.fromJSON(message.error));
         return;
       }

@@ -166,8 +166,10 @@ async function run(message: RunMessage): Promise<void> {
     }
     const feeds = { ...conditions, [inputName]: new ort.Tensor('float32', message.pixels, message.dims) };
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const results = await session.run(feeds, outputNames);
     const computeMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
     const outputs: Record<string, WireTensor> = {};
     const transfer: ArrayBuffer[] = [];
     for (const name of outputNames) {
@@ -179,7 +181,7 @@ async function run(message: RunMessage): Promise<void> {
       outputs[name] = { dims: [...tensor.dims], data };
       transfer.push(data.buffer as ArrayBuffer);
     }
-    post({ type: 'result', id: message.id, outputs, computeMs }, transfer);
+    post({ type: 'result', id: message.id, outputs, computeMs, cpuMs: (cpu.user + cpu.system) / 1000 }, transfer);
   } catch (err) {
     post({ type: 'failed', id: message.id, error: { code: 'ENGINE_FAILED', message: errorText(err) } });
   }
