@@ -18,6 +18,8 @@ export interface Outcome {
   ms: number;
   /** The first attempt hit a kept-alive socket the server had closed and was retried once. */
   staleRetry?: boolean;
+  /** When the request was completely written to its socket (performance.now()); a client-side pool may delay it. */
+  writtenAt?: number;
 }
 
 /**
@@ -80,12 +82,13 @@ function viaHttp(origin: URL, agent: http.Agent, shot: Shot, timeoutMs: number, 
     let settled = false;
     const own = shot.transport !== 'keepalive';
     let answered = false;
+    let writtenAt: number | undefined;
     const finish = (outcome: Omit<Outcome, 'ms'>): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (own) request.destroy();
-      resolve({ ...outcome, ms: performance.now() - started });
+      resolve({ ...outcome, ms: performance.now() - started, ...(writtenAt === undefined ? {} : { writtenAt }) });
     };
     const headers = { ...shot.headers };
     // Frame every body explicitly: Node sends a DELETE/OPTIONS body with neither Content-Length nor chunked
@@ -105,6 +108,7 @@ function viaHttp(origin: URL, agent: http.Agent, shot: Shot, timeoutMs: number, 
         response.on('error', (err) => finish({ answers: [], error: `response: ${(err as NodeJS.ErrnoException).code ?? err.message}` }));
       },
     );
+    request.on('finish', () => (writtenAt = performance.now()));
     request.on('error', (err) => {
       const code = (err as NodeJS.ErrnoException).code ?? err.message;
       // A kept-alive socket the server closed while idle fails before any answer: HTTP clients retry on a new

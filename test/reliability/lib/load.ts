@@ -6,15 +6,24 @@ import { errorCodeOf } from './verdict.js';
 /** One request of a load run, as the client saw it. Times in ms on performance.now(). */
 export interface RequestRecord {
   sentAt: number;
+  /** When the request was fully written to its socket (≥ sentAt; equal to it if unknown). */
+  writtenAt: number;
   doneAt: number;
   /** HTTP status, or 0 when no answer came (`error` says why). */
   status: number;
   code: string | undefined;
   retryAfter: string | undefined;
   error: string | undefined;
-  /** The answer's `x-deadline-met` header (task answers only). */
+  /** The answer's `x-deadline-met` header (task answers only): the server's own verdict. */
   deadlineMet: boolean | undefined;
+  /** `total` of the answer's Server-Timing header: the server's view of the request's time (ms). */
+  serverTotalMs: number | undefined;
   body: Buffer | undefined;
+}
+
+function serverTotal(header: string | undefined): number | undefined {
+  const match = /(?:^|,\s*)total;dur=([\d.]+)/.exec(header ?? '');
+  return match === null ? undefined : Number(match[1]);
 }
 
 function record(sentAt: number, outcome: Outcome): RequestRecord {
@@ -22,12 +31,14 @@ function record(sentAt: number, outcome: Outcome): RequestRecord {
   const met = answer?.headers['x-deadline-met'];
   return {
     sentAt,
+    writtenAt: outcome.writtenAt ?? sentAt,
     doneAt: performance.now(),
     status: answer?.status ?? 0,
     code: answer === undefined ? undefined : errorCodeOf(answer),
     retryAfter: answer?.headers['retry-after'],
     error: answer === undefined ? (outcome.error ?? 'no answer') : undefined,
     deadlineMet: met === undefined ? undefined : met === 'true',
+    serverTotalMs: serverTotal(answer?.headers['server-timing']),
     body: answer?.body,
   };
 }

@@ -1,0 +1,188 @@
+import { performance } from 'node:perf_hooks';
+import { keepAliveAgent, type Shot } from './http-client.js';
+import { closedLoop, openLoop, quantile, tally, timed, type RequestRecord } from './load.js';
+import { metricSum, scrape } from './metrics.js';
+import { sampleMemory } from './server-process.js';
+import { sleep } from './wait.js';
+
+export interface OverloadOptions {
+  url: string;
+  /** The server's pid, for its RSS. */
+  pid: number;
+  /** The request every client sends (a normal, valid request). */
+  shot(): Shot;
+  task: string;
+  /** The route template the shots hit (label of stitchserve_http_requests_total), e.g. /v1/segment. */
+  route: string;
+  /** The server's configured queue bound and maxBatch. */
+  queueBound: number;
+  maxBatch: number;
+  /** Burst rate ÷ capacity (≥ 10). */
+  factor: number;
+  burstMs: number;
+  /** Closed-loop capacity measurement: clients and duration. */
+  capacityClients: number;
+  capacityMs: number;
+  /** The latency budget of the requests (ms): the server's default for the task. */
+  budgetMs: number;
+  /** How long after the burst to keep trying for a normal answer before giving up (ms). */
+  recoveryTimeoutMs: number;
+}
+
+export interface OverloadReport {
+  /** Requests/s the engine could run at its cheapest stitch and largest batch (from its warm-up profile). */
+  engineCapacityPerS: number;
+  /** Requests/s the whole service answered with 200 under closed-loop load (HTTP + decode + engine). */
+  measuredCapacityPerS: number;
+  /** min of the two: what the burst is a multiple of. */
+  capacityPerS: number;
+  targetRatePerS: number;
+  achievedRatePerS: number;
+  burst: {
+    requests: number;
+    answers: Record<string, number>;
+    accepted: number;
+    rejected429: number;
+    /** 429s without a Retry-After header. */
+    rejectedWithoutRetryAfter: number;
+    rejectionMs: { p50: number; p99: number; max: number };
+    acceptedMs: { p50: number; p99: number; max: number };
+    /** Fraction of accepted (200) answers that report `x-deadline-met: true` (the server's clock). */
+    acceptedMetDeadline: number;
+    /** Fraction of accepted answers that arrived within the budget of the request being written (the client's clock). */
+    acceptedMetDeadlineClient: number;
+    /** The server's own total time of accepted requests (Server-Timing), for comparison with `acceptedMs`. */
+    acceptedServerMs: { p50: number; p99: number; max: number };
+    /** Answers that are neither 200 nor 429 (e.g. 504 DEADLINE_EXCEEDED), and requests with no answer. */
+    other: number;
+    lost: number;
+    /** The first few lost requests: when they were sent (ms after the burst began) and the transport error. */
+    lostExamples: { sentMs: number; writtenMs: number; error: string | undefined }[];
+  };
+  queue: { bound: number; maxDepth: number; maxInflight: number; samples: number };
+  /** The server's own books for the burst: answers it counted (http_requests_total delta) and in-flight after it. */
+  server: { answersCounted: number; inflightAfter: number };
+  memory: { baselineRssMB: number; peakRssMB: number };
+  recovery: { ms: number; queueDepthAfter: number; normalStatus: number; normalDeadlineMet: boolean | undefined };
+}
+
+const MB = 2 ** 20;
+const summary = (values: number[]) => ({ p50: quantile(values, 0.5), p99: quantile(values, 0.99), max: values.length === 0 ? Number.NaN : Math.max(...values) });
+
+/** Engine capacity from GET /v1/stitches (predicted batch latency per stitch, from the warm-up profile). */
+async function engineCapacity(url: string, task: string, maxBatch: number): Promise<number> {
+  const response = await fetch(`${url}/v1/stitches?task=${task}`);
+  const { stitches } = (await response.json()) as { stitches: { predictedMs: Record<string, number> }[] };
+  return Math.max(...stitches.map((s) => (maxBatch * 1000) / (s.predictedMs[String(maxBatch)] ?? Number.POSITIVE_INFINITY)));
+}
+
+/** Scrapes queue depth and in-flight requests every `everyMs` until stopped. */
+function watchQueue(url: string, everyMs: number): { stop(): Promise<{ maxDepth: number; maxInflight: number; samples: number }> } {
+  let running = true;
+  let maxDepth = 0;
+  let maxInflight = 0;
+  let samples = 0;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const metrics = await scrape(url);
+        maxDepth = Math.max(maxDepth, metricSum(metrics, 'stitchserve_queue_depth'));
+        maxInflight = Math.max(maxInflight, metricSum(metrics, 'stitchserve_inflight_requests'));
+        samples++;
+      } catch {
+        // a scrape that failed under load is just a missing sample
+      }
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { maxDepth, maxInflight, samples };
+    },
+  };
+}
+
+/**
+ * Measures capacity (closed loop), then sends an open-loop burst at `factor` × capacity for `burstMs`, and
+ * measures how the server copes (answers, rejection latency, deadlines of accepted requests, queue depth, RSS)
+ * and how long after the burst a normal request succeeds again with an empty queue.
+ */
+export async function runOverload(options: OverloadOptions): Promise<OverloadReport> {
+  const origin = new URL(options.url);
+  const agent = keepAliveAgent(Number.POSITIVE_INFINITY);
+  try {
+    const engineCapacityPerS = await engineCapacity(options.url, options.task, options.maxBatch);
+    const capacityRun = closedLoop(origin, agent, options.capacityClients, options.shot, 30_000);
+    const capacityStart = performance.now();
+    await sleep(options.capacityMs);
+    const capacityRecords = await capacityRun.stop();
+    const measuredCapacityPerS = (capacityRecords.filter((r) => r.status === 200).length * 1000) / (performance.now() - capacityStart);
+    const capacityPerS = Math.min(engineCapacityPerS, measuredCapacityPerS);
+    await sleep(500);
+
+    const baseline = sampleMemory(options.pid).stop().lastRss;
+    const memory = sampleMemory(options.pid, 50);
+    const queue = watchQueue(options.url, 50);
+    const targetRatePerS = options.factor * capacityPerS;
+    const onRoute = (labels: Record<string, string>) => labels['route'] === options.route;
+    const countBefore = metricSum(await scrape(options.url), 'stitchserve_http_requests_total', onRoute);
+    const burstStart = performance.now();
+    const burst = await openLoop(origin, agent, targetRatePerS, options.burstMs, options.shot, 60_000);
+    const burstEnd = Math.max(...burst.records.map((r) => r.sentAt));
+    const afterBurst = await scrape(options.url);
+    const server = {
+      answersCounted: metricSum(afterBurst, 'stitchserve_http_requests_total', onRoute) - countBefore,
+      inflightAfter: metricSum(afterBurst, 'stitchserve_inflight_requests'),
+    };
+
+    // Back to normal: a normal request succeeds in time and the queue is empty.
+    let normal: RequestRecord | undefined;
+    let depth = Number.NaN;
+    for (;;) {
+      normal = await timed(origin, agent, options.shot(), 30_000);
+      depth = metricSum(await scrape(options.url), 'stitchserve_queue_depth');
+      if ((normal.status === 200 && normal.deadlineMet === true && depth === 0) || performance.now() - burstEnd > options.recoveryTimeoutMs) break;
+      await sleep(20);
+    }
+    const recoveredAt = performance.now();
+    const queueStats = await queue.stop();
+    const rss = memory.stop();
+
+    const records = burst.records;
+    const accepted = records.filter((r) => r.status === 200);
+    const rejected = records.filter((r) => r.status === 429);
+    return {
+      engineCapacityPerS,
+      measuredCapacityPerS,
+      capacityPerS,
+      targetRatePerS,
+      achievedRatePerS: burst.achievedRatePerS,
+      burst: {
+        requests: records.length,
+        answers: tally(records),
+        accepted: accepted.length,
+        rejected429: rejected.length,
+        rejectedWithoutRetryAfter: rejected.filter((r) => r.retryAfter === undefined || !(Number(r.retryAfter) >= 1)).length,
+        rejectionMs: summary(rejected.map((r) => r.doneAt - r.writtenAt)),
+        acceptedMs: summary(accepted.map((r) => r.doneAt - r.writtenAt)),
+        acceptedMetDeadline: accepted.length === 0 ? Number.NaN : accepted.filter((r) => r.deadlineMet === true).length / accepted.length,
+        acceptedMetDeadlineClient: accepted.length === 0 ? Number.NaN : accepted.filter((r) => r.doneAt - r.writtenAt <= options.budgetMs).length / accepted.length,
+        acceptedServerMs: summary(accepted.flatMap((r) => (r.serverTotalMs === undefined ? [] : [r.serverTotalMs]))),
+        other: records.filter((r) => r.status !== 200 && r.status !== 429 && r.status !== 0).length,
+        lost: records.filter((r) => r.status === 0).length,
+        lostExamples: records
+          .filter((r) => r.status === 0)
+          .slice(0, 5)
+          .map((r) => ({ sentMs: r.sentAt - burstStart, writtenMs: r.writtenAt - r.sentAt, error: r.error })),
+      },
+      queue: { bound: options.queueBound, ...queueStats },
+      server,
+      memory: { baselineRssMB: baseline / MB, peakRssMB: rss.peakRss / MB },
+      recovery: { ms: recoveredAt - burstEnd, queueDepthAfter: depth, normalStatus: normal.status, normalDeadlineMet: normal.deadlineMet },
+    };
+  } finally {
+    agent.destroy();
+  }
+}
