@@ -1,5 +1,7 @@
 import type { StitchCatalog } from './catalog.js';
 import { ProfileInterpolator, type LatencyProfile } from './latency-profile.js';
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_PREPROCESS_OPTIONS, PreprocessEstimate, type PreprocessEstimateOptions } from './preprocess-estimate.js';
 import { SlidingQuantile } from './sliding-quantile.js';
 import type { LatencyEstimator, TaskName } from './types.js';
 
@@ -13,8 +15,12 @@ export interface LatencyModelOptions {
   minSamples: number;
   /** Relative change of a correction that counts as "the profile changed" (frontiers are recomputed). */
   versionThreshold: number;
-  /** Preprocessing estimate per task (ms) before any observation. */
+  /** Preprocessing estimate per task (ms) while no recent observation exists (default 0). */
   preprocessMs: Partial<Record<TaskName, number>>;
+  /** Window of the preprocessing estimate (see `PreprocessEstimate`); the fallback comes from `preprocessMs`. */
+  preprocess: Omit<PreprocessEstimateOptions, 'fallbackMs'>;
+  /** Clock (ms) for observations and estimates given no explicit time; the scheduler passes its own. */
+  now: () => number;
 }
 
 export const DEFAULT_LATENCY_OPTIONS: Readonly<LatencyModelOptions> = Object.freeze({
@@ -23,6 +29,8 @@ export const DEFAULT_LATENCY_OPTIONS: Readonly<LatencyModelOptions> = Object.fre
   minSamples: 4,
   versionThreshold: 0.05,
   preprocessMs: {},
+  preprocess: DEFAULT_PREPROCESS_OPTIONS,
+  now: () => performance.now(),
 });
 
 /** Correction windows of one task. */
@@ -33,7 +41,7 @@ interface TaskState {
   perKey: Map<number, SlidingQuantile>;
   /** Base predictions cached per stitch, index = batch. */
   base: Map<number, number[]>;
-  preprocess: SlidingQuantile;
+  preprocess: PreprocessEstimate;
 }
 
 /**
@@ -110,15 +118,14 @@ export class LatencyModel implements LatencyEstimator {
     this.maybeBump(`${task}:-1`, state.all);
   }
 
-  preprocessMs(task: TaskName): number {
-    const window = this.tasks.get(task)?.preprocess;
-    if (window !== undefined && window.size >= this.options.minSamples) return window.value;
-    return this.options.preprocessMs[task] ?? 0;
+  /** Predicted preprocessing time (ms) of a request of `task` starting at `nowMs` (default: the model's clock). */
+  preprocessMs(task: TaskName, nowMs: number = this.options.now()): number {
+    return this.state(task).preprocess.valueAt(nowMs);
   }
 
-  /** Records the observed preprocessing time (ms) of one request. */
-  observePreprocess(task: TaskName, ms: number): void {
-    if (ms >= 0 && Number.isFinite(ms)) this.state(task).preprocess.push(ms);
+  /** Records the observed preprocessing time (ms) of one request, finished at `nowMs` (default: the model's clock). */
+  observePreprocess(task: TaskName, ms: number, nowMs: number = this.options.now()): void {
+    this.state(task).preprocess.observe(ms, nowMs);
   }
 
   private maybeBump(id: string, window: SlidingQuantile): void {
@@ -138,7 +145,7 @@ export class LatencyModel implements LatencyEstimator {
         all: new SlidingQuantile(window * 2, quantile),
         perKey: new Map(),
         base: new Map(),
-        preprocess: new SlidingQuantile(window * 2, quantile),
+        preprocess: new PreprocessEstimate({ ...this.options.preprocess, fallbackMs: this.options.preprocessMs[task] ?? 0 }),
       };
       this.tasks.set(task, state);
     }

@@ -1,11 +1,17 @@
 /**
- * A quantile over the last `capacity` values pushed: a ring buffer plus the same values kept sorted, so a
- * push costs O(capacity) (binary search + splice) and reading the quantile O(1). Meant for small windows.
+ * A quantile over the last `capacity` values pushed, optionally also bounded in age: a ring buffer (push
+ * order = time order) plus the same values kept sorted, so a push or an eviction costs O(capacity) (binary
+ * search + splice) and reading the quantile O(1). Meant for small windows.
  */
 export class SlidingQuantile {
+  /** Values in push order, oldest at `head`. */
   private readonly ring: number[] = [];
+  /** Push time (ms) of each ring slot. */
+  private readonly times: number[] = [];
   private readonly sorted: number[] = [];
-  private next = 0;
+  /** Index of the oldest value in `ring`. */
+  private head = 0;
+  private count = 0;
 
   constructor(
     readonly capacity: number,
@@ -18,23 +24,47 @@ export class SlidingQuantile {
 
   /** Values currently in the window. */
   get size(): number {
-    return this.ring.length;
+    return this.count;
   }
 
-  push(value: number): void {
-    if (this.ring.length < this.capacity) this.ring.push(value);
-    else {
-      this.sorted.splice(this.lowerBound(this.ring[this.next]!), 1);
-      this.ring[this.next] = value;
-    }
-    this.next = (this.next + 1) % this.capacity;
+  /** Push time (ms) of the oldest value in the window; undefined when empty. */
+  get oldestMs(): number | undefined {
+    return this.count === 0 ? undefined : this.times[this.head];
+  }
+
+  /**
+   * Adds `value`, pushed at `atMs` (pushes must come in non-decreasing time; only `expireBefore` reads the
+   * times). A full window drops its oldest value.
+   */
+  push(value: number, atMs = 0): void {
+    if (this.count === this.capacity) this.dropOldest();
+    const slot = (this.head + this.count) % this.capacity;
+    this.ring[slot] = value;
+    this.times[slot] = atMs;
+    this.count++;
     this.sorted.splice(this.lowerBound(value), 0, value);
+  }
+
+  /** Drops every value pushed before `cutoffMs`; returns how many were dropped. */
+  expireBefore(cutoffMs: number): number {
+    let dropped = 0;
+    while (this.count > 0 && this.times[this.head]! < cutoffMs) {
+      this.dropOldest();
+      dropped++;
+    }
+    return dropped;
   }
 
   /** The nearest-rank quantile of the window; NaN when empty. */
   get value(): number {
     const n = this.sorted.length;
     return n === 0 ? Number.NaN : this.sorted[Math.min(n - 1, Math.ceil(this.quantile * n) - 1)]!;
+  }
+
+  private dropOldest(): void {
+    this.sorted.splice(this.lowerBound(this.ring[this.head]!), 1);
+    this.head = (this.head + 1) % this.capacity;
+    this.count--;
   }
 
   /** First index in `sorted` whose value is ≥ x. */

@@ -54,8 +54,12 @@ export interface QueuedRequest {
 export interface LatencyEstimator {
   /** Predicted wall time (ms) of one batch of `batch` requests of `task` through stitch `stitchId`. */
   predict(task: TaskName, stitchId: number, batch: number): number;
-  /** Predicted preprocessing time (ms) of one request of `task` before it is queued. */
-  preprocessMs(task: TaskName): number;
+  /**
+   * Predicted preprocessing time (ms) of one request of `task` arriving at `nowMs` (default: the estimator's
+   * own clock) before it can be queued. Preprocessing runs on other threads than inference, so it delays the
+   * request's arrival in the queue; it overlaps the batches already queued or running.
+   */
+  preprocessMs(task: TaskName, nowMs?: number): number;
   /** Increases whenever predictions changed enough that frontiers must be recomputed. */
   readonly version: number;
 }

@@ -43,7 +43,10 @@ export interface SchedulerParts<P, R> {
  */
 export function createScheduler<P, R>(setup: SchedulerSetup<P, R>): SchedulerParts<P, R> {
   const catalog = catalogFromManifest(setup.manifest);
-  const latency = new LatencyModel(catalog, setup.profile ?? new Map(), setup.latencyOptions);
+  const clock = setup.clock;
+  // The model stamps observations reported without a time (the HTTP layer's) on the scheduler's clock.
+  const latencyOptions = clock === undefined ? setup.latencyOptions : { now: () => clock.now(), ...setup.latencyOptions };
+  const latency = new LatencyModel(catalog, setup.profile ?? new Map(), latencyOptions);
   const frontier = new FrontierIndex(catalog, latency);
   const policy = createPolicy(setup.policy, catalog);
   const scheduler = new Scheduler<P, R>({
@@ -56,7 +59,7 @@ export function createScheduler<P, R>(setup: SchedulerSetup<P, R>): SchedulerPar
       statsWindowMs: setup.statsWindowMs ?? 60_000,
     },
     executor: setup.executor,
-    ...(setup.clock === undefined ? {} : { clock: setup.clock }),
+    ...(clock === undefined ? {} : { clock }),
     ...(setup.observer === undefined ? {} : { observer: setup.observer }),
   });
   return { scheduler, latency, frontier, policy };

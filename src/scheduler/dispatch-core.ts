@@ -97,12 +97,15 @@ export class DispatchCore<P> {
   }
 
   /**
-   * Admission before preprocessing: throws the ServiceError the request would get if it arrived now with
-   * `deadlineMs`, counting the predicted preprocessing time. Lets the HTTP layer refuse before decoding.
+   * Admission before preprocessing: throws the ServiceError the request would get, counting the predicted
+   * preprocessing time. Lets the HTTP layer refuse before decoding. Preprocessing runs on other threads while
+   * the executor works through the queue, so it delays the request's arrival in the plan (now + estimate)
+   * instead of being added to the queue's drain time.
    */
   precheck(request: ControllerRequest, nowMs: number): void {
-    const shifted = { ...request, deadlineMs: request.deadlineMs - this.parts.latency.preprocessMs(request.task) };
-    const error = this.check(this.entryFor(shifted, undefined as P, 'precheck'), nowMs);
+    const readyAtMs = nowMs + this.parts.latency.preprocessMs(request.task, nowMs);
+    const entry = this.entryFor({ ...request, arrivalMs: Math.max(request.arrivalMs, readyAtMs) }, undefined as P, 'precheck');
+    const error = this.check(entry, nowMs);
     if (error !== undefined) throw error;
   }
 

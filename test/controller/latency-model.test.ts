@@ -51,12 +51,27 @@ test('the sliding window forgets old conditions', () => {
   close(model.predict('classify', 0, 1), base);
 });
 
-test('preprocessing: a configured default, then observations', () => {
-  const model = new LatencyModel(makeCatalog(), makeProfile(), { preprocessMs: { classify: 7 }, minSamples: 2 });
-  assert.equal(model.preprocessMs('classify'), 7);
-  model.observePreprocess('classify', 3);
-  model.observePreprocess('classify', 5);
-  assert.equal(model.preprocessMs('classify'), 5);
+test('preprocessing: a configured default, then the median of recent observations, then the default again', () => {
+  const model = new LatencyModel(makeCatalog(), makeProfile(), {
+    preprocessMs: { classify: 7 },
+    preprocess: { capacity: 16, quantile: 0.5, maxAgeMs: 1000, minSamples: 2 },
+  });
+  assert.equal(model.preprocessMs('classify', 0), 7);
+  model.observePreprocess('classify', 3, 0);
+  assert.equal(model.preprocessMs('classify', 0), 7, 'one observation is not trusted yet');
+  model.observePreprocess('classify', 5, 10);
+  model.observePreprocess('classify', 40, 20);
+  assert.equal(model.preprocessMs('classify', 20), 5);
+  assert.equal(model.preprocessMs('classify', 1015), 7, 'older than maxAgeMs: forgotten');
+});
+
+test('preprocessing observations without a time are stamped by the injected clock', () => {
+  let now = 0;
+  const model = new LatencyModel(makeCatalog(), makeProfile(), { now: () => now });
+  for (let i = 0; i < 3; i++) model.observePreprocess('classify', 50);
+  assert.equal(model.preprocessMs('classify'), 50);
+  now = 60_000;
+  assert.equal(model.preprocessMs('classify'), 0);
 });
 
 test('profiles from JSON are validated', () => {

@@ -27,3 +27,22 @@ test('a high quantile matches a sort of the window', () => {
     assert.equal(q.value, window[Math.ceil(0.9 * window.length) - 1]);
   }
 });
+
+test('values can also expire by age, oldest first', () => {
+  const q = new SlidingQuantile(4, 1);
+  q.push(9, 0);
+  q.push(1, 10);
+  q.push(2, 20);
+  assert.equal(q.oldestMs, 0);
+  assert.equal(q.expireBefore(5), 1);
+  assert.equal(q.value, 2);
+  q.push(3, 30);
+  q.push(4, 40);
+  q.push(5, 50); // capacity: drops 1 (t=10)
+  assert.equal(q.oldestMs, 20);
+  assert.equal(q.expireBefore(45), 3);
+  assert.deepEqual([q.size, q.value], [1, 5]);
+  assert.equal(q.expireBefore(100), 1);
+  assert.ok(Number.isNaN(q.value));
+  assert.equal(q.oldestMs, undefined);
+});
