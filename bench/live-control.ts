@@ -5,11 +5,12 @@
  * anchor's capacity taken from the server's own profile. Reports SLO attainment, effective accuracy, goodput,
  * p50/p99, and the simulator's prediction for the same arrivals on the same profile.
  *
- *   npm run bench:live -- [--bundle real|demo|tiny|DIR] [--fixed spread:4|all] [--seconds 8] [--quick] [--full]
+ *   npm run bench:live -- [--bundle real|demo|tiny|DIR] [--fixed spread:3|all] [--seconds 10] [--quick] [--full]
  *
- * Default (real-size deit3-s-l, 8 policies × 8 traces of ≤ 8 s): ~10 min, hard-capped by --max-minutes (12).
- * --quick: the demo bundle (tiny fixture if absent), 3 policies × 2 traces of 3 s: ~1 min smoke run.
- * --full: every frontier stitch, Poisson/Gamma/on-off at every load, 20 s traces: ~1 h.
+ * Default (real-size deit3-s-l; adaptive, slackfit, fastest, most-accurate and 3 interior frontier stitches;
+ * Poisson at 0.5/1/2/3×, Gamma CV² 8 and on/off at 2×; traces ≤ 10 s): ~10 min, hard cap --max-minutes (12).
+ * --quick: the demo bundle (tiny fixture if absent), 3 policies × 2 traces of 3 s: ~1-2 min smoke run.
+ * --full: every frontier stitch, Poisson/Gamma/on-off at every load, 30 s traces: ~2 h.
  * Writes bench/results/live-control.json and live-control.svg.
  */
 import { readFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Manifest, TaskName } from '../src/bundle/manifest.js';
-import { demoOrTiny, resolveBundle } from './lib/bench-config.js';
+import { BENCH_OUT, demoOrTiny, resolveBundle } from './lib/bench-config.js';
 import { photoJpeg } from './lib/images.js';
 import { calibrate } from './lib/live-calibrate.js';
 import { agreement, liveChart, poolPolicies, pooledTable, traceTable } from './lib/live-report.js';
@@ -45,6 +46,7 @@ const { values: args } = parseArgs({
     'queue-bound': { type: 'string', default: '64' },
     seed: { type: 'string', default: '1' },
     'max-minutes': { type: 'string' },
+    'fresh-profile': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     full: { type: 'boolean', default: false },
     out: { type: 'string', default: RESULTS_DIR },
@@ -54,7 +56,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log('npm run bench:live -- [--bundle real|demo|tiny|DIR] [--policies adaptive,slackfit,fastest,most-accurate,frontier] [--fixed spread:N|all]\n' +
     '  [--loads 0.5,1,2,3] [--scenarios default|full] [--seconds S] [--max-requests N] [--max-rate R] [--budget-ms auto|MS]\n' +
-    '  [--max-batch 8] [--queue-bound 64] [--seed 1] [--max-minutes M] [--quick | --full] [--out DIR]');
+    '  [--max-batch 8] [--queue-bound 64] [--seed 1] [--max-minutes M] [--fresh-profile] [--quick | --full] [--out DIR]');
   process.exit(0);
 }
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -75,7 +77,8 @@ async function main(): Promise<void> {
   const seed = Number(args.seed);
   const image = (await photoJpeg(224, 224)).bytes;
 
-  const calibration = await calibrate({ bundle: bundleDir, task, maxBatch, queueBound, image }, log);
+  const reuseProfileFrom = args['fresh-profile'] ? null : path.join(BENCH_OUT, 'profile-cache');
+  const calibration = await calibrate({ bundle: bundleDir, task, maxBatch, queueBound, image, reuseProfileFrom }, log);
   const { capacityPerS } = calibration.largeAnchor;
   const largeB1 = calibration.profile[`${task}:${calibration.largeAnchor.id}:1`] ?? calibration.largeAnchor.batchMs;
   // Auto budget: 2.5× the large anchor's batch-1 time (bench:controller's 3 s on S-L) plus 4× the time spent
@@ -84,13 +87,13 @@ async function main(): Promise<void> {
   const autoBudget = Math.max(150, Math.ceil((2.5 * largeB1 + 4 * calibration.outsideEngineMs) / 10) * 10);
   const budgetMs = args['budget-ms'] === 'auto' ? autoBudget : Number(args['budget-ms']);
   const policyList = args.policies ?? (mode === 'quick' ? 'adaptive,slackfit,frontier' : 'adaptive,slackfit,fastest,most-accurate,frontier');
-  const policies = choosePolicies(policyList, args.fixed ?? (mode === 'full' ? 'all' : mode === 'quick' ? 'spread:1' : 'spread:4'), calibration);
+  const policies = choosePolicies(policyList, args.fixed ?? (mode === 'full' ? 'all' : mode === 'quick' ? 'spread:1' : 'spread:3'), calibration);
   const loads = args.loads.split(',').map(Number);
   const scenarios =
     mode === 'quick'
       ? [{ kind: 'poisson' as const, load: 1 }, { kind: 'gamma-cv2-8' as const, load: 2 }]
       : (args.scenarios ?? (mode === 'full' ? 'full' : 'default')) === 'full' ? fullScenarios(loads) : defaultScenarios(loads);
-  const seconds = Number(args.seconds ?? (mode === 'quick' ? 3 : mode === 'full' ? 20 : 8));
+  const seconds = Number(args.seconds ?? (mode === 'quick' ? 3 : mode === 'full' ? 30 : 10));
   const maxMinutes = Number(args['max-minutes'] ?? (mode === 'quick' ? 3 : mode === 'full' ? 90 : 12));
   const bounds = { durationS: seconds, maxRequests: Number(args['max-requests']), maxRatePerS: Number(args['max-rate']), burstPeriodMs: (seconds * 1000) / 4, seed };
   const traces = scenarios.map((s) => makeTrace(s, capacityPerS, bounds));
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
     bundle: manifest.name,
     task,
     settings: { maxBatch, queueBound, budgetMs, seconds, bounds, policies, loads },
-    calibration: { largeAnchor: calibration.largeAnchor, frontier: calibration.frontier, outsideEngineMs: calibration.outsideEngineMs, readyMs: calibration.readyMs, profile: calibration.profile },
+    calibration: { profileSource: calibration.warmupKind, largeAnchor: calibration.largeAnchor, frontier: calibration.frontier, outsideEngineMs: calibration.outsideEngineMs, readyMs: calibration.readyMs, profile: calibration.profile },
     traces: traces.map((t) => ({ name: t.name, kind: t.kind, load: t.load, ratePerS: t.ratePerS, clipped: t.clipped, seed: t.seed, requests: t.timesMs.length, spec: t.spec })),
     notes,
     minutes,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,20 +31,25 @@ export interface Calibration {
   outsideEngineMs: number;
   /** Time to ready of the profiling start (spawn → /readyz 200), ms. */
   readyMs: number;
+  /** Whether that start profiled or warmed from a reused cache. */
+  warmupKind: string | null;
 }
 
 /**
- * Starts the server once with warm-up and profiling into a fresh cache directory, reads its latency model
+ * Starts the server once with warm-up and profiling into its own cache directory, reads its latency model
  * and frontier over HTTP, measures the time spent outside the engine with a few sequential requests, and
  * stops it. Every policy run then starts from a copy of that cache (warm-up off), so all policies see the
  * same profile, and no run's online refreshes (written back on close) leak into the next.
  */
 export async function calibrate(
-  settings: { bundle: string; task: TaskName; maxBatch: number; queueBound: number; image: Buffer },
+  settings: { bundle: string; task: TaskName; maxBatch: number; queueBound: number; image: Buffer; reuseProfileFrom: string | null },
   log: (l: string) => void,
 ): Promise<Calibration> {
   const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'stitchserve-live-profile-'));
-  log(`calibration: starting the server with a fresh profile (warm-up on) ...`);
+  // Seeding from the shared cache skips re-profiling (minutes on a real-size family) when an earlier
+  // benchmark already profiled this bundle with the same options (the cache key checks that).
+  if (settings.reuseProfileFrom !== null && existsSync(settings.reuseProfileFrom)) await cp(settings.reuseProfileFrom, cacheDir, { recursive: true });
+  log(`calibration: starting the server (warm-up on, ${settings.reuseProfileFrom === null ? 'fresh profile' : 'profile cache reused if it matches'}) ...`);
   const server = await startServer({ config: benchConfig({ bundle: settings.bundle, policy: 'slackfit', maxBatch: settings.maxBatch, queueBound: settings.queueBound, profileCacheDir: cacheDir }) });
   const client = new BenchClient(server.url, 8);
   // Snapshot the cache now: on close the server writes it again with the online refreshes of our requests.
@@ -72,6 +78,7 @@ export async function calibrate(
       largeAnchor: { id: large.id, batchMs, capacityPerS: (settings.maxBatch * 1000) / batchMs },
       outsideEngineMs: quantiles(outside).p50,
       readyMs: server.times.readyMs,
+      warmupKind: server.times.warmupKind,
     };
   } finally {
     client.close();
