@@ -1,6 +1,6 @@
 /**
  * npm run bench:engine -- [--bundle models/build/deit3-s-l] [--batches 1,8] [--reps 5] [--threads 2]
- *                          [--stitches 12,40,90] [--skip-memory] [--sweep]
+ *                          [--stitches 12,40,90] [--skip-latency] [--skip-memory] [--sweep]
  *
  * 1. Latency: the engine's route graph (one session, all `If`s) against a monolithic single-route ONNX of the
  *    same subnetwork (exported by the toolchain), same ORT options, same worker code, interleaved runs, for an
@@ -20,7 +20,9 @@ import { parseArgs } from 'node:util';
 import { loadBundle } from '../src/bundle/load-bundle.js';
 import { Engine } from '../src/engine/engine.js';
 import { resolveEngineOptions } from '../src/engine/engine-options.js';
-import { sessionOptionsFor } from '../src/engine/session-options.js';
+import type { InferenceSession } from 'onnxruntime-node';
+import type { StitchSpec, TaskName, TaskSpec } from '../src/bundle/manifest.js';
+import { type SessionConfig, sessionOptionsFor } from '../src/engine/session-options.js';
 import { compareStitch, type PairResult } from './lib/latency-compare.js';
 import { measureMemory, sweepOptions } from './lib/memory-bench.js';
 import { pickStitches } from './lib/pick-stitches.js';
@@ -37,6 +39,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '2' },
     stitches: { type: 'string' },
     'skip-memory': { type: 'boolean', default: false },
+    'skip-latency': { type: 'boolean', default: false },
     sweep: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(REPO, 'bench', 'results') },
   },
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
     log(`no bundle at ${bundleDir}; build it with:\n  npm run models -- build --preset deit3-s-l --out models/build/deit3-s-l`);
     process.exit(2);
   }
-  const task = args.task as 'classify';
+  const task = args.task as TaskName;
   const batches = args.batches.split(',').map(Number);
   const reps = Number(args.reps);
   const threads = Number(args.threads);
@@ -69,31 +72,14 @@ async function main(): Promise<void> {
   const sessionOptions = sessionOptionsFor(session, ['cpu']).options;
 
   const monoPaths = new Map<number, string>();
-  for (const { stitch } of picked) {
+  for (const { stitch } of args['skip-latency'] ? [] : picked) {
     log(`single-route graph of stitch ${stitch.id} (${stitch.kind}) ...`);
     monoPaths.set(stitch.id, await ensureSingleRoute(REPO, bundleDir, stitch.id, task));
   }
 
-  log('starting the engine on the route graph ...');
-  const engine = new Engine({
-    bundleDir, modelRoot, threads, memArena: session.memArena, memPattern: session.memPattern, prepacking: session.prepacking,
-    maxBatch: Math.max(...batches), batchSizes: batches, servedStitches: picked.map((p) => p.stitch.id),
-    warmup: { enabled: false }, profileCacheDir: null, logger,
-  });
-  await engine.start();
-  const latency: (PairResult & { label: string; kind: string })[] = [];
-  try {
-    for (const { label, stitch } of picked) {
-      log(`timing ${label} stitch ${stitch.id}: ${reps} interleaved rounds at batch ${batches.join(', ')} ...`);
-      const results = await compareStitch({
-        engine, monoPath: monoPaths.get(stitch.id)!, task, spec, stitchId: stitch.id, batches, reps, sessionOptions, logger,
-      });
-      latency.push(...results.map((r) => ({ ...r, label, kind: stitch.kind })));
-    }
-  } finally {
-    await engine.close();
-  }
-
+  const latency = args['skip-latency']
+    ? []
+    : await timeStitches({ bundleDir, modelRoot, picked, monoPaths, task, spec, batches, reps, threads, session, sessionOptions });
   const memory = args['skip-memory']
     ? null
     : await measureMemory({ repo: REPO, bundleDir, manifest, task, batches, threads, memArena: session.memArena, stitches: picked.map((p) => p.stitch.id) });
@@ -110,10 +96,50 @@ async function main(): Promise<void> {
   log(`wrote ${path.join(args.out, 'engine.json')} and engine.txt`);
 }
 
+type LatencyRow = PairResult & { label: string; kind: string };
+
+/** Starts the engine on the route graph and compares each picked stitch with its single-route graph. */
+async function timeStitches(a: {
+  bundleDir: string;
+  modelRoot: string;
+  picked: { label: string; stitch: Readonly<StitchSpec> }[];
+  monoPaths: Map<number, string>;
+  task: TaskName;
+  spec: Readonly<TaskSpec>;
+  batches: number[];
+  reps: number;
+  threads: number;
+  session: SessionConfig;
+  sessionOptions: InferenceSession.SessionOptions;
+}): Promise<LatencyRow[]> {
+  log('starting the engine on the route graph ...');
+  const engine = new Engine({
+    bundleDir: a.bundleDir, modelRoot: a.modelRoot, threads: a.threads,
+    memArena: a.session.memArena, memPattern: a.session.memPattern, prepacking: a.session.prepacking,
+    maxBatch: Math.max(...a.batches), batchSizes: a.batches, servedStitches: a.picked.map((p) => p.stitch.id),
+    warmup: { enabled: false }, profileCacheDir: null, logger,
+  });
+  await engine.start();
+  const rows: LatencyRow[] = [];
+  try {
+    for (const { label, stitch } of a.picked) {
+      log(`timing ${label} stitch ${stitch.id}: ${a.reps} interleaved rounds at batch ${a.batches.join(', ')} ...`);
+      const results = await compareStitch({
+        engine, monoPath: a.monoPaths.get(stitch.id)!, task: a.task, spec: a.spec, stitchId: stitch.id,
+        batches: a.batches, reps: a.reps, sessionOptions: a.sessionOptions, logger,
+      });
+      rows.push(...results.map((r) => ({ ...r, label, kind: stitch.kind })));
+    }
+  } finally {
+    await engine.close();
+  }
+  return rows;
+}
+
 function renderReport(
   bundle: string,
   threads: number,
-  latency: (PairResult & { label: string; kind: string })[],
+  latency: LatencyRow[],
   memory: Awaited<ReturnType<typeof measureMemory>> | null,
   sweep: Awaited<ReturnType<typeof sweepOptions>> | null,
 ): string {
