@@ -62,7 +62,9 @@ async function main(): Promise<void> {
     }
     if (dir === BUNDLES.tiny && name !== 'tiny') notes.push('models/fmnist-s-l not built yet: the tiny-v2 fixture stands in for the demo (it is also the baseline)');
     const manifest = readManifest(dir);
-    const small = manifest.stitches.length * Object.keys(manifest.tasks).length <= 200;
+    // Small families (< 100 MB of weights): every stitch exercised and every frontier model exported and
+    // measured; real-size: anchors + frontier, and one separate model measured then extrapolated.
+    const small = manifest.files.reduce((s, f) => s + f.bytes, 0) < 100e6;
     log(`${manifest.name}: server memory (${small ? 'every stitch' : 'anchors + frontier'}, every task) ...`);
     const server = await measureServerMemory(dir, manifest, { allStitches: small, maxBatch, image }, log);
     const weights = await uniqueWeightBytes(dir, manifest);

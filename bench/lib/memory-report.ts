@@ -39,7 +39,7 @@ const x = (v: number) => `${v.toFixed(2)}x`;
 
 export function memoryRows(results: readonly BundleMemory[], baseline: ServerMemory): [string[], string[][]] {
   return [
-    ['bundle', 'weights MiB', 'baseline MiB', 'server MiB', '(RSS−base)/weights', 'anon/w', 'file/w', 'peak/w', 'goal ≤1.10', 'frontier as separate models', 'separate/shared'],
+    ['bundle', 'weights MiB', 'baseline MiB', 'server MiB', '(RSS−base)/weights', 'anon/w', 'file/w', 'peak/w', 'goal ≤1.10', 'frontier as separate models', 'separate/shared', 'weights only'],
     results.map((r) => {
       const q = memoryRatios(r, baseline);
       return [
@@ -54,6 +54,7 @@ export function memoryRows(results: readonly BundleMemory[], baseline: ServerMem
         q.overWeights <= 1.1 ? 'ok' : 'MISSED',
         `${r.separate.frontier.length} models, ${mib(r.separate.rssDelta).toFixed(0)} MiB${r.separate.method.startsWith('measured one') ? ' (extrap.)' : ''}`,
         x(q.separateOverShared),
+        x(q.separateWeightsOverUnique),
       ];
     }),
   ];

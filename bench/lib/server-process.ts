@@ -40,6 +40,24 @@ export type ServerRuntime = 'dist' | 'tsx';
 
 let prepared: Promise<{ runtime: ServerRuntime; note: string }> | undefined;
 
+/** Servers this process started and has not stopped: killed if the benchmark itself is interrupted. */
+const live = new Set<ChildProcess>();
+let handlersInstalled = false;
+
+function killLiveOnExit(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const child of live) child.kill('SIGKILL');
+      process.exit(130);
+    });
+  }
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
 /**
  * Compiles the server once per process (`tsc -p tsconfig.json` into dist/, under a lock shared with other
  * builds) and returns 'dist'; falls back to 'tsx' with a note if the build fails (e.g. someone's work in
@@ -97,6 +115,9 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, PORT: '', HOST: '' },
   });
+  killLiveOnExit();
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   const logs: string[] = [];
   const times: StartTimes = { listeningMs: NaN, readyMs: NaN, sessionMs: null, warmupMs: null, warmupKind: null };
   const url = `http://127.0.0.1:${port}`;
