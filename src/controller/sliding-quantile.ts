@@ -32,6 +32,11 @@ export class SlidingQuantile {
     return this.count === 0 ? undefined : this.times[this.head];
   }
 
+  /** Push time (ms) of the newest value in the window; undefined when empty. */
+  get newestMs(): number | undefined {
+    return this.count === 0 ? undefined : this.times[(this.head + this.count - 1) % this.capacity];
+  }
+
   /**
    * Adds `value`, pushed at `atMs` (pushes must come in non-decreasing time; only `expireBefore` reads the
    * times). A full window drops its oldest value.

@@ -103,6 +103,7 @@ export class DispatchCore<P> {
    * instead of being added to the queue's drain time.
    */
   precheck(request: ControllerRequest, nowMs: number): void {
+    this.advanceTo(nowMs);
     const readyAtMs = nowMs + this.parts.latency.preprocessMs(request.task, nowMs);
     const entry = this.entryFor({ ...request, arrivalMs: Math.max(request.arrivalMs, readyAtMs) }, undefined as P, 'precheck');
     const error = this.check(entry, nowMs);
@@ -112,6 +113,7 @@ export class DispatchCore<P> {
   /** Admits and queues a (preprocessed) request, or returns the error to answer it with (counted as rejected). */
   offer(request: ControllerRequest, payload: P, nowMs: number): { ok: true; entry: QueueEntry<P> } | { ok: false; error: ServiceError } {
     this.rate(request.task).arrive(nowMs, request.deadlineMs - request.arrivalMs);
+    this.advanceTo(nowMs);
     let entry: QueueEntry<P>;
     try {
       entry = this.entryFor(request, payload, String(++this.seq));
@@ -136,7 +138,7 @@ export class DispatchCore<P> {
 
   /** Drops doomed requests and, when the executor is free, asks the policy for the next batch. */
   poll(nowMs: number): PollResult<P> {
-    this.refreshStitches();
+    this.advanceTo(nowMs);
     const { latency } = this.parts;
     const doomAt = (e: QueueEntry<P>): number => e.deadlineMs - latency.predict(e.task, e.stitches[0]!, 1);
     const expired = this.queue.removeWhere((e) => doomAt(e) < nowMs);
@@ -166,7 +168,7 @@ export class DispatchCore<P> {
   complete(batch: RunningBatch<P>, nowMs: number, ok: boolean): boolean[] {
     if (this.running !== batch) throw new Error('scheduler: completing a batch that is not running');
     this.running = undefined;
-    if (ok) this.parts.latency.observe(batch.task, batch.stitchId, batch.entries.length, nowMs - batch.startedMs);
+    if (ok) this.parts.latency.observe(batch.task, batch.stitchId, batch.entries.length, nowMs - batch.startedMs, nowMs);
     else this.stats.failedBatches++;
     const accuracy = this.parts.frontier.accuracy(batch.task, batch.stitchId);
     return batch.entries.map((e) => {
@@ -254,6 +256,15 @@ export class DispatchCore<P> {
       arrivalRatePerMs,
       typicalBudgetMs,
     };
+  }
+
+  /**
+   * Moves the latency model's time (old observations age out even when every request is refused and no
+   * batch runs), then re-resolves queued ladders if predictions changed.
+   */
+  private advanceTo(nowMs: number): void {
+    this.parts.latency.advanceTo(nowMs);
+    this.refreshStitches();
   }
 
   /** Ladders depend on the frontier, which follows the latency model: re-resolve them when it changed. */

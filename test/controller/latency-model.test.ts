@@ -43,6 +43,37 @@ test('online correction follows a high quantile of observed/base ratios and igno
   close(model.predict('classify', 3, 8), costMs(8, 8) * 1.2);
 });
 
+test('with the default p98 over 64, a lone stall among normal batches leaves the correction alone', () => {
+  const model = new LatencyModel(makeCatalog(), makeProfile());
+  const base = model.predict('classify', 2, 4);
+  for (let i = 0; i < 64; i++) model.observe('classify', 2, 4, base * (i === 30 ? 12 : 1.05), i * 100);
+  close(model.predict('classify', 2, 4), base * 1.05);
+});
+
+test('a per-stitch correction that stops being refreshed ages out to the task-wide one', () => {
+  const model = new LatencyModel(makeCatalog(), makeProfile(), { maxAgeMs: 10_000 });
+  const base = model.predict('classify', 3, 1);
+  const smallBase = model.predict('classify', 0, 1);
+  for (let i = 0; i < 4; i++) model.observe('classify', 3, 1, base * 5, i); // a stall while the big stitch ran
+  close(model.predict('classify', 3, 1), base * 5);
+  // Predicted 5x too slow, the big stitch is no longer chosen; only stitch 0 runs, at its profiled time.
+  for (let t = 100; t <= 20_000; t += 100) model.observe('classify', 0, 1, smallBase, t);
+  close(model.predict('classify', 3, 1), base);
+});
+
+test('the task-wide correction forgets by age only once no batch ran for maxAgeMs; expiries bump the version', () => {
+  const model = new LatencyModel(makeCatalog(), makeProfile(), { maxAgeMs: 10_000 });
+  for (let i = 0; i < 4; i++) model.observe('classify', 1, 1, model.base('classify', 1, 1) * 3, i); // cold start
+  close(model.correction('classify', 2, 8), 3, 1e-9);
+  const v = model.version;
+  model.advanceTo(9_000);
+  close(model.correction('classify', 2, 8), 3, 1e-9);
+  model.advanceTo(10_004);
+  close(model.correction('classify', 2, 8), 1);
+  close(model.correction('classify', 1, 1), 1);
+  assert.ok(model.version > v, 'frontiers are recomputed');
+});
+
 test('the sliding window forgets old conditions', () => {
   const model = new LatencyModel(makeCatalog(), makeProfile(), { window: 8, minSamples: 4 });
   const base = model.predict('classify', 0, 1);

@@ -37,11 +37,19 @@ function setup() {
   };
   /** Records one preprocessing time, observed now (as the HTTP layer does after decoding). */
   const preprocessed = (ms: number): void => latency.observePreprocess('classify', ms, clock.now());
-  return { clock, executor, scheduler, request, admitted, preprocessed, latency };
+  /** Idle time (ms, in `stepMs` steps, at most `limitMs`) until a request with `budgetMs` passes precheck. */
+  const idleUntilAdmitted = async (budgetMs: number, stepMs: number, limitMs: number): Promise<number | undefined> => {
+    for (let waited = 0; waited <= limitMs; waited += stepMs) {
+      if (admitted(`idle-${waited}`, budgetMs)) return waited;
+      await clock.advance(stepMs);
+    }
+    return undefined;
+  };
+  return { clock, executor, scheduler, request, admitted, preprocessed, latency, idleUntilAdmitted };
 }
 
 test('after a burst of slow preprocessing, the same request is admitted again on an idle server within a bounded time', async () => {
-  const { clock, admitted, preprocessed, latency } = setup();
+  const { clock, admitted, preprocessed, latency, idleUntilAdmitted } = setup();
   for (let i = 0; i < 8; i++) {
     preprocessed(25 + i); // an idle server: 25-32 ms
     await clock.advance(200);
@@ -56,14 +64,7 @@ test('after a burst of slow preprocessing, the same request is admitted again on
   assert.ok(burstEstimate >= 130, `during the burst the estimate reflects contention (${burstEstimate} ms)`);
   assert.equal(admitted('during', 72), false, 'during the burst a 72 ms budget is refused before decoding');
   // Idle from now on: refused requests never reach preprocessing, so no new observation arrives.
-  let recoveredAfterMs: number | undefined;
-  for (let waited = 0; waited <= 30_000; waited += 250) {
-    if (admitted(`idle-${waited}`, 72)) {
-      recoveredAfterMs = waited;
-      break;
-    }
-    await clock.advance(250);
-  }
+  const recoveredAfterMs = await idleUntilAdmitted(72, 250, 30_000);
   assert.ok(recoveredAfterMs !== undefined, 'the idle server admits the request again');
   assert.ok(recoveredAfterMs <= 5_000, `within the preprocessing window (${recoveredAfterMs} ms)`);
 });
@@ -93,4 +94,21 @@ test('preprocessing overlaps the running batch: it delays the arrival, it is not
   await running;
   assert.equal(admitted('idle-tight', 45), false, '30 ms decode + 20 ms batch > 45 ms');
   assert.ok(admitted('idle-ok', 55));
+});
+
+test('after batches ran far slower than the profile (cold start, a stall), an idle server admits a profile-sized budget again within a bounded time', async () => {
+  const { clock, executor, scheduler, request, admitted, idleUntilAdmitted } = setup();
+  // A cold worker: five batches of the best stitch take 20x the profiled 160 ms.
+  for (let i = 0; i < 5; i++) {
+    const p = scheduler.submit(request(`cold${i}`, 60_000), `cold${i}`);
+    await settle();
+    await clock.advance(3200);
+    await executor.finish(i);
+    await p;
+  }
+  // Every stitch now borrows the task-wide 20x correction: stitch 0 looks like 400 ms instead of 20.
+  assert.equal(admitted('right-after', 100), false);
+  const recoveredAfterMs = await idleUntilAdmitted(100, 1000, 120_000);
+  assert.ok(recoveredAfterMs !== undefined, 'refused requests run no batch, yet the correction decays');
+  assert.ok(recoveredAfterMs <= 30_000 + 1000, `within the correction window of 30 s, to the polling step (${recoveredAfterMs} ms)`);
 });
