@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { startApp } from '../helpers/app.js';
+
+/**
+ * Issue 5, "the live server uses the same policy code": over real HTTP on loopback, with the real engine
+ * worker and the tiny fixture family, the adaptive policy serves an idle server with its most accurate
+ * stitch, switches to cheaper stitches while an open-loop burst keeps the queue long, and returns once the
+ * queue drained. Assertions compare the cost (GFLOPs) of the stitches chosen per phase, never absolute
+ * times, so a slow shared machine changes how many requests are degraded or refused, not the ordering.
+ *
+ * Segmentation with maxBatch 1: its frontier spans ~10x in cost, while on this tiny family a batch of 8
+ * costs about the same on every stitch (overheads dominate), which would leave nothing to trade.
+ */
+const TASK = 'segment';
+/** Generous for the idle phases (the dearest stitch needs ~10-30 ms), tight for a burst of 160. */
+const BUDGET_MS = 300;
+const IDLE_REQUESTS = 6;
+const BURST = { count: 160, ratePerS: 800 };
+/** After the burst: long enough for the recent-arrival estimate (τ = 5 s) to stop projecting a crowd. */
+const SETTLE_MS = 3000;
+
+interface Answer {
+  status: number;
+  /** GFLOPs of the stitch that answered; undefined when refused. */
+  gflops: number | undefined;
+  stitchId: number | undefined;
+  /** Error code of a refusal. */
+  code: string | undefined;
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+const servedCosts = (answers: readonly Answer[]): number[] => answers.flatMap((a) => (a.gflops === undefined ? [] : [a.gflops]));
+
+/** Sum of `stitchserve_stitch_selections_total{task=TASK}` per stitch from the Prometheus text. */
+async function selections(url: string): Promise<Map<number, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('stitchserve_stitch_selections_total{') || !line.includes(`task="${TASK}"`)) continue;
+    const stitch = /stitch="(\d+)"/.exec(line);
+    if (stitch !== null) out.set(Number(stitch[1]), Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+function diff(after: Map<number, number>, before: Map<number, number>): Map<number, number> {
+  return new Map([...after].map(([id, n]) => [id, n - (before.get(id) ?? 0)] as const).filter(([, n]) => n > 0));
+}
+
+test('adaptive: cheaper stitches while a burst keeps the queue long, the most accurate again once it drained', { timeout: 180_000 }, async (t) => {
+  const { url } = await startApp(t, { engine: { maxBatch: 1 }, controller: { policy: 'adaptive' }, logging: { level: 'warn' } });
+  // An image at the task's input size: decoding stays cheap, so the burst reaches the queue, not the decoder.
+  const image = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 40, g: 120, b: 200 } } }).png().toBuffer();
+  const send = async (): Promise<Answer> => {
+    const response = await fetch(`${url}/v1/${TASK}`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png', 'x-latency-budget-ms': String(BUDGET_MS) },
+      body: Uint8Array.from(image),
+    });
+    const body = (await response.json()) as { stitch?: { id: number; gflops: number }; error?: { code: string } };
+    return { status: response.status, gflops: body.stitch?.gflops, stitchId: body.stitch?.id, code: body.error?.code };
+  };
+  const sequential = async (n: number): Promise<Answer[]> => {
+    const out: Answer[] = [];
+    for (let i = 0; i < n; i++) out.push(await send());
+    return out;
+  };
+  const catalog = (await (await fetch(`${url}/v1/stitches?task=${TASK}`)).json()) as { stitches: Array<{ id: number; gflops: number }> };
+  const dearest = Math.max(...catalog.stitches.map((s) => s.gflops));
+
+  const m0 = await selections(url);
+  const before = await sequential(IDLE_REQUESTS);
+  const m1 = await selections(url);
+  const gapMs = 1000 / BURST.ratePerS;
+  const burst = await Promise.all(Array.from({ length: BURST.count }, (_, i) => delay(i * gapMs).then(send)));
+  const m2 = await selections(url);
+  await delay(SETTLE_MS);
+  const m3 = await selections(url);
+  const afterwards = await sequential(IDLE_REQUESTS);
+  const m4 = await selections(url);
+
+  const statuses = (answers: readonly Answer[]): string =>
+    Object.entries(answers.reduce<Record<string, number>>((acc, a) => ({ ...acc, [a.code ?? a.status]: (acc[a.code ?? a.status] ?? 0) + 1 }), {}))
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ');
+  const stitches = (m: Map<number, number>): string => [...m].map(([id, n]) => `#${id}×${n}`).join(' ');
+  t.diagnostic(`idle: ${stitches(diff(m1, m0))}; burst: ${stitches(diff(m2, m1))} (${statuses(burst)}); after: ${stitches(diff(m4, m3))}`);
+
+  for (const a of [...before, ...afterwards]) assert.equal(a.status, 200, 'an idle server answers every request');
+  const idleCost = mean(servedCosts(before));
+  const burstCosts = servedCosts(burst);
+  const afterCost = mean(servedCosts(afterwards));
+  assert.ok(burstCosts.length > 0, `some burst requests are answered (${statuses(burst)})`);
+  assert.ok(burst.every((a) => a.status === 200 || a.status === 429 || a.status === 504), `burst: only answers, refusals and expiries (${statuses(burst)})`);
+  assert.ok(before.every((a) => a.gflops === dearest), 'idle: the most accurate (dearest) stitch');
+  assert.ok(Math.min(...burstCosts) < dearest, 'under load some requests run a cheaper stitch');
+  assert.ok(mean(burstCosts) < idleCost, `burst mean ${mean(burstCosts).toFixed(4)} GFLOPs < idle ${idleCost.toFixed(4)}`);
+  assert.ok(afterCost > mean(burstCosts), `drained mean ${afterCost.toFixed(4)} GFLOPs > burst ${mean(burstCosts).toFixed(4)}`);
+  assert.equal(afterwards[afterwards.length - 1]!.gflops, dearest, 'drained: back to the most accurate stitch');
+  // The metric tells the same story as the answers.
+  const gflopsOf = new Map(catalog.stitches.map((s) => [s.id, s.gflops]));
+  const burstMetric = diff(m2, m1);
+  assert.ok([...burstMetric.keys()].some((id) => (gflopsOf.get(id) ?? dearest) < dearest), 'stitch_selections_total counts cheaper stitches during the burst');
+});
