@@ -72,7 +72,8 @@ async function main(): Promise<void> {
   const chosen = args.only.split(',').map((s) => s.trim());
   for (const name of chosen) if (!(name in BENCHMARKS)) throw new Error(`unknown benchmark '${name}' (known: ${Object.keys(BENCHMARKS).join(', ')})`);
   const expected = chosen.reduce((s, n) => s + BENCHMARKS[n]!.minutes[args.quick ? 1 : 0], 0);
-  const needsReal = !args.quick || chosen.includes('engine') || chosen.includes('controller');
+  // Quick mode touches the real-size bundle only through bench:engine.
+  const needsReal = chosen.includes('engine') || (!args.quick && chosen.some((n) => ['serving', 'memory', 'live', 'startup'].includes(n)));
   const build = needsReal && !realBundleCurrent();
   log(`npm run bench${args.quick ? ' --quick' : ''}: ${chosen.join(', ')} — expected ≈ ${Math.round(expected + (build ? 5 : 0))} min on the idle 2-core machine; load avg now ${os.loadavg().map((v) => v.toFixed(1)).join('/')}`);
   if (build) await buildRealBundle();
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
   console.log(`\n${table(header, cells)}`);
   console.log(`\ntotal ${total.toFixed(1)} min (${Object.entries(minutes).map(([n, m]) => `${n} ${m.toFixed(1)}`).join(', ')}); load avg now ${os.loadavg().map((v) => v.toFixed(1)).join('/')}`);
   for (const f of failures) console.log(`FAILED ${f}`);
-  const md = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...cells.map((c) => `| ${c.join(' | ')} |`)].join('\n');
+  const md = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...cells.map((c) => `| ${c.map((v) => v.replace(/\|/g, '\\|')).join(' | ')} |`)].join('\n');
   await writeFile(path.join(out, 'summary.md'), `${md}\n`);
   await writeFile(path.join(out, 'summary.json'), `${JSON.stringify({ date: new Date().toISOString(), quick: args.quick, minutes, totalMinutes: total, failures, rows }, null, 1)}\n`);
   if (failures.length > 0) process.exit(1);

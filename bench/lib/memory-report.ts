@@ -80,7 +80,7 @@ export function memoryChart(results: readonly BundleMemory[], baseline: ServerMe
             { label: 'anonymous (private)', value: Math.max(0, mib(after.anon - baseline.afterExercise.anon)) },
             { label: 'file-backed (mmapped)', value: Math.max(0, mib(after.file - baseline.afterExercise.file)) },
           ],
-          note: `${mib(after.rss).toFixed(0)} MiB = baseline + ${x(q.overWeights)} weights`,
+          note: `${mib(after.rss).toFixed(0)} MiB = base + ${x(q.overWeights)} weights`,
         },
         {
           label: `frontier as ${r.separate.frontier.length} models`,
@@ -89,7 +89,7 @@ export function memoryChart(results: readonly BundleMemory[], baseline: ServerMe
             { label: 'runtime baseline', value: base },
             { label: 'separate models', value: mib(r.separate.rssDelta) },
           ],
-          note: `${(base + mib(r.separate.rssDelta)).toFixed(0)} MiB${r.separate.method.startsWith('measured one') ? ' (extrapolated)' : ''} = ${x(q.separateOverShared)} the shared delta`,
+          note: `${(base + mib(r.separate.rssDelta)).toFixed(0)} MiB${r.separate.method.startsWith('measured one') ? ' (extrap.)' : ''}, ${x(q.separateOverShared)} shared`,
         },
       ],
     };
