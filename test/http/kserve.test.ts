@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -18,12 +18,14 @@ interface OipDocument {
   components: unknown;
 }
 
-const oip = YAML.parse(readFileSync(OIP_FILE, 'utf8')) as OipDocument;
+/** Absent when the repository is checked out without ../shared: the protocol tests still run, the schema checks are skipped. */
+const oip = existsSync(OIP_FILE) ? (YAML.parse(readFileSync(OIP_FILE, 'utf8')) as OipDocument) : undefined;
 const ajv = new Ajv({ strict: false, allErrors: true });
-ajv.addSchema({ components: oip.components }, 'oip');
+if (oip !== undefined) ajv.addSchema({ components: oip.components }, 'oip');
 
 /** The validator of the documented response schema of `method path` for `status`, if the document gives one. */
 function responseValidator(oipPath: string, method: string, status: string): ValidateFunction | undefined {
+  if (oip === undefined) return undefined;
   const ref = oip.paths[oipPath]?.[method]?.responses[status]?.content?.['application/json'].schema.$ref;
   return ref === undefined ? undefined : ajv.getSchema(`oip${ref}`)!;
 }
@@ -33,6 +35,10 @@ function assertConforms(validate: ValidateFunction | undefined, body: unknown, w
   assert.ok(validate(body), `${what}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 300)}`);
 }
 
+test('the KServe OIP document is available for schema conformance checks', { skip: oip === undefined ? `${OIP_FILE} is absent: response schemas not checked` : false }, () => {
+  assert.ok(oip !== undefined && Object.keys(oip.paths).length > 0);
+});
+
 describe('KServe Open Inference Protocol v2 (REST)', () => {
   let s: RunningApp;
   before(async () => {
@@ -40,7 +46,8 @@ describe('KServe Open Inference Protocol v2 (REST)', () => {
   });
   after(() => s.app.close());
 
-  test('every path of rest_predict_v2.yaml answers 200 with a body valid against the document', async () => {
+  test('every path of rest_predict_v2.yaml answers 200 with a body valid against the document', { skip: oip === undefined ? 'OIP document absent' : false }, async () => {
+    if (oip === undefined) return;
     const png = fixtureImage('scene.png');
     const inferBody = { id: 'oip-1', inputs: [{ name: 'image_bytes', shape: [1], datatype: 'BYTES', data: [png.toString('base64')] }] };
     const checked: string[] = [];
