@@ -39,7 +39,7 @@ class JointConfig:
     """Joint-training hyper-parameters. LRs: anchors ``lr``; stitching layers and heads ``lr × new_scale``."""
 
     steps: int = 500
-    cls_batch: int = 64
+    cls_batch: int = 96
     scene_batch: int = 12
     lr: float = 4e-4
     new_scale: float = 5.0

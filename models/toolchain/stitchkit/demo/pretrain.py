@@ -125,6 +125,8 @@ def pretrain(name: str, ckpt_dir: str, pc: PretrainConfig, log=print, cfg: Ancho
             save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "history": history},
                         state_path)
             last_save = time.time()
+    if not history or history[-1]["step"] != total:
+        history.append({"epoch": total / per_epoch, "step": total, "test_top1": test_accuracy(model, test_px, test_y)})
     save_atomic({"model": model.state_dict(), "config": cfg.__dict__, "history": history}, final_path)
     log(f"[{name}] done: {history[-1] if history else ''}")
     return final_path
