@@ -127,7 +127,7 @@ def main(argv=None) -> None:
     ids = part_ids(model, a.part, a.parts)
     print(f"part {a.part}/{a.parts}: {len(ids)} stitches", flush=True)
     out = merge(evaluate_classify(model, ids, a.images), evaluate_dense(model, ids, a.scenes, seed=a.seed))
-    path = os.path.join(a.ckpt_dir, f"metrics-part{a.part}.json")
+    path = os.path.join(a.ckpt_dir, f"metrics-{a.tag}-part{a.part}.json")
     with open(path + ".tmp", "w") as f:
         json.dump(out, f, indent=1)
     os.replace(path + ".tmp", path)

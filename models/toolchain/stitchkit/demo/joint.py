@@ -32,6 +32,7 @@ from .tensors import as_rgb, classify_pixels
 
 DENSE = ("segment", "depth", "detect")
 BN_BATCHES = 40
+PHASE_STRIDE = 100_000
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class JointConfig:
     sampler: str = "rcs"  # "rcs" | "uniform"
     gap_gflops: float = 1e-3  # RCS bucket width: groups of equal effective depth (11 groups for 10/20 blocks)
     dense: bool = True
+    segment_background_weight: float = 1.0  # < 1 keeps the segment head from collapsing to "all background"
+    phase: int = 0  # a later phase draws other stitches, images and scenes than phase 0 at the same step
     seed: int = 0
     save_every_s: float = 120.0
 
@@ -96,9 +99,14 @@ def stitch_groups(model: SNNet, gap_gflops: float) -> List[List[int]]:
     return group_by_flops(flops, gap_gflops)
 
 
+def data_key(jc: JointConfig, step: int) -> int:
+    """The key that seeds step ``step``'s stitch, flips and scene indices (distinct per phase)."""
+    return PHASE_STRIDE * jc.phase + step
+
+
 def step_stitch(model: SNNet, jc: JointConfig, groups: List[List[int]], step: int) -> int:
     """The stitch trained at ``step`` (a pure function of the seed and the step)."""
-    seed = jc.seed * 1_000_003 + step
+    seed = jc.seed * 1_000_003 + data_key(jc, step)
     if jc.sampler == "rcs":
         return ResourceConstrainedSampler(groups, seed=seed).sample()
     if jc.sampler == "uniform":
@@ -134,7 +142,8 @@ def recalibrate_batchnorm(model: SNNet, pool: ScenePool, groups: List[List[int]]
     for k in range(BN_BATCHES):
         step = jc.steps + k  # stitches and scenes not used by training
         stitch = model.space.by_id(step_stitch(model, jc, groups, step))
-        pixels = training_tensors(pool.batch(range(step * jc.scene_batch, (step + 1) * jc.scene_batch)))["pixels"]
+        key = data_key(jc, step)
+        pixels = training_tensors(pool.batch(range(key * jc.scene_batch, (key + 1) * jc.scene_batch)))["pixels"]
         _, taps = model.backbone(pixels, stitch, collect_taps=True)
         for t in DENSE:
             model.heads[t](taps, pixels)
@@ -172,17 +181,18 @@ def joint_train(model: SNNet, ckpt_dir: str, tag: str, jc: JointConfig, log=prin
         stitch = model.space.by_id(sid)
         counts[sid] = counts.get(sid, 0) + 1
         epoch, k = divmod(step, per_epoch)
-        order = torch.randperm(len(train_y), generator=torch.Generator().manual_seed(jc.seed * 10007 + 7 + epoch))
+        order = torch.randperm(len(train_y), generator=torch.Generator().manual_seed(jc.seed * 10007 + 7 + 1000 * jc.phase + epoch))
         idx = order[k * jc.cls_batch:(k + 1) * jc.cls_batch]
-        gen = torch.Generator().manual_seed(jc.seed * 7919 + 3_000_017 + step)
+        key = data_key(jc, step)
+        gen = torch.Generator().manual_seed(jc.seed * 7919 + 3_000_017 + key)
         x = random_hflip(as_rgb(train_px[idx]), gen)
         logits = model(x, stitch, "classify")["classify.logits"]
         losses = {"classify": F.cross_entropy(logits, train_y[idx], label_smoothing=jc.label_smoothing)}
         if jc.dense:
-            batch = training_tensors(pool.batch(range(step * jc.scene_batch, (step + 1) * jc.scene_batch)))
+            batch = training_tensors(pool.batch(range(key * jc.scene_batch, (key + 1) * jc.scene_batch)))
             _, taps = model.backbone(batch["pixels"], stitch, collect_taps=True)
             outputs = {t: model.heads[t](taps, batch["pixels"]) for t in DENSE}
-            losses.update(dense_losses(outputs, batch))
+            losses.update(dense_losses(outputs, batch, jc.segment_background_weight))
         total = sum(losses.values())
         set_lr(opt, warmup_cosine(step, jc.steps, jc.lr, int(jc.warmup_frac * jc.steps), jc.lr * 0.01))
         opt.zero_grad(set_to_none=True)

@@ -37,7 +37,7 @@ class PretrainConfig:
     weight_decay: float = 0.05
     warmup_frac: float = 0.05
     label_smoothing: float = 0.1
-    flip: bool = False
+    flip: bool = True
     seed: int = 0
     save_every_s: float = 120.0
     probe_every: int = 250  # steps between progress checks on the first 2 000 test images
@@ -141,10 +141,12 @@ def main(argv=None) -> None:
     p.add_argument("--batch", type=int, default=PretrainConfig.batch)
     p.add_argument("--lr", type=float, default=PretrainConfig.lr)
     p.add_argument("--seed", type=int, default=PretrainConfig.seed)
+    p.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
-    pretrain(a.anchor, a.ckpt_dir, PretrainConfig(epochs=a.epochs, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed),
+    pretrain(a.anchor, a.ckpt_dir, PretrainConfig(epochs=a.epochs, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
+                                                        flip=not a.no_flip),
              log=lambda m: print(m, flush=True))
 
 

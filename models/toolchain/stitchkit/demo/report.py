@@ -76,29 +76,32 @@ def find_latency_profile(out_dir: str) -> Optional[Dict[str, float]]:
 
 
 def export_all(model: SNNet, out_dir: str, ckpt_dir: str, stages, *, seed: int, eval_images: int, eval_scenes: int,
-               joint, fixtures_dir: str = FIXTURE_DIR, log=print) -> dict:
+               joint: Dict[str, object], final_tag: str, fixtures_dir: str = FIXTURE_DIR, log=print) -> dict:
     """Metrics → bundle → plots → samples → report.json; returns the manifest."""
     model.eval()
 
     def evaluate() -> dict:
         log(f"evaluating {len(model.space.stitches)} stitches in {EVAL_PARTS} processes: classify on {eval_images} "
             f"test images, dense tasks on {eval_scenes} test scenes")
-        parts = [p for p in range(EVAL_PARTS) if not os.path.exists(os.path.join(ckpt_dir, f"metrics-part{p}.json"))]
-        run_parallel([["stitchkit.demo.evaluate", "--ckpt-dir", ckpt_dir, "--part", str(p), "--parts", str(EVAL_PARTS),
-                       "--images", str(eval_images), "--scenes", str(eval_scenes), "--seed", str(seed)] for p in parts],
-                     [os.path.join(ckpt_dir, f"evaluate-part{p}.log") for p in parts])
+        part_file = lambda p: os.path.join(ckpt_dir, f"metrics-{final_tag}-part{p}.json")  # noqa: E731
+        parts = [p for p in range(EVAL_PARTS) if not os.path.exists(part_file(p))]
+        run_parallel([["stitchkit.demo.evaluate", "--ckpt-dir", ckpt_dir, "--tag", final_tag, "--part", str(p),
+                       "--parts", str(EVAL_PARTS), "--images", str(eval_images), "--scenes", str(eval_scenes),
+                       "--seed", str(seed)] for p in parts],
+                     [os.path.join(ckpt_dir, f"evaluate-{final_tag}-part{p}.log") for p in parts])
         out = {}
         for p in range(EVAL_PARTS):
-            with open(os.path.join(ckpt_dir, f"metrics-part{p}.json")) as f:
+            with open(part_file(p)) as f:
                 out.update({int(k): v for k, v in json.load(f).items()})
         return out
 
-    metrics = stages.run("evaluate", cached_json, os.path.join(ckpt_dir, "metrics.json"), evaluate, True)
+    metrics = stages.run("evaluate", cached_json, os.path.join(ckpt_dir, f"metrics-{final_tag}.json"), evaluate, True)
     baselines = stages.run("baselines", cached_json, os.path.join(ckpt_dir, "baselines.json"),
                            lambda: trivial_baselines(n_scenes=eval_scenes, seed=seed))
     scene_stats = stages.run("scene statistics", cached_json, os.path.join(ckpt_dir, "scene-stats.json"),
                              lambda: {sp: scene_statistics(sp, eval_scenes, seed) for sp in ("train", "test")})
-    notes = (f"Anchors pre-trained on the Fashion-MNIST train split, then SN-Netv2 joint training ({joint.steps} steps, "
+    phases = ", ".join(f"{name} {cfg.steps} steps" for name, cfg in joint.items())
+    notes = (f"Anchors pre-trained on the Fashion-MNIST train split, then SN-Netv2 training ({phases}; "
              f"RCS, LoRA r{model.cfg.lora_r}); metrics: classify on the first {eval_images} test images, dense tasks on "
              f"{eval_scenes} generated test scenes (test items only, seed {seed}). See docs/demo-family.md.")
     manifest = write_bundle(model, out_dir, seed=seed, notes=notes, metrics=metrics)
@@ -133,7 +136,7 @@ def export_all(model: SNNet, out_dir: str, ckpt_dir: str, stages, *, seed: int, 
                          "excluded": manifest["space"]["excluded"], "bundleBytes": size,
                          "sceneSize": SCENE.size},
               "trainingSeconds": stages.data, "headline": headline(manifest), "baselines": baselines, "scenes": scene_stats,
-              "ablation": ablation, "latencyPlot": has_latency, "jointConfig": joint.__dict__}
+              "ablation": ablation, "latencyPlot": has_latency, "phases": {name: cfg.__dict__ for name, cfg in joint.items()}}
     with open(os.path.join(out_dir, "report.json"), "w") as f:
         json.dump(report, f, indent=1)
     log(f"bundle {out_dir}: {size / 1e6:.1f} MB, report.json and plots written")

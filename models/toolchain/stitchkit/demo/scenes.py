@@ -8,7 +8,7 @@ Composition (all sizes relative to the scene side ``S``):
 1. **Background**: a plane whose depth rises linearly from ``near`` (bottom edge) to ``far`` (top edge) with a
    small left/right tilt. Its colour is a random muted base colour times a texture (oriented stripes, a
    checkerboard or smooth value noise) and darkened with distance (haze), so texture and shading carry depth cues.
-2. **Items**: 2..``max_items`` Fashion-MNIST images drawn from the split's pool (train items for the train split,
+2. **Items**: ``min_items``..``max_items`` Fashion-MNIST images drawn from the split's pool (train items for the train split,
    test items for ``val``/``test``). Each gets a depth in ``item_depth``, a side of ``size_at_1m / depth`` (±10 %,
    so nearer items look larger), a random position fully inside the scene and a random saturated tint.
 3. **Painting** far to near: an item's opaque mask is its bilinear-resized ink above ``ink_threshold``; inside the
@@ -33,10 +33,10 @@ class SceneConfig:
     """Generator parameters; depths in metres, sizes in pixels or fractions of the scene side."""
 
     size: int = 48
-    min_items: int = 2
-    max_items: int = 4
+    min_items: int = 1
+    max_items: int = 3
     item_depth: Tuple[float, float] = (1.5, 4.0)
-    size_at_1m: float = 0.75  # item side at 1 m, as a fraction of the scene side
+    size_at_1m: float = 1.2  # item side at 1 m, as a fraction of the scene side (2-5 patches of 8 px at 1.5-4 m)
     background_near: Tuple[float, float] = (4.6, 6.0)  # depth of the bottom edge
     background_far: Tuple[float, float] = (7.5, 10.0)  # depth of the top edge
     background_tilt: float = 0.8  # largest left-to-right depth change of the plane

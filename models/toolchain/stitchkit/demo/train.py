@@ -61,15 +61,22 @@ def ablation_jobs(ckpt_dir: str, seed: int, steps: int, images: int) -> ChildJob
     return ChildJobs(jobs, [os.path.join(ckpt_dir, f"ablation-{s}.log") for s in todo])
 
 
+def dense_phase(steps: int, seed: int) -> JointConfig:
+    """Phase 2: 16 scenes + 32 images per step, background weight 0.1, anchors at 1e-4 and new parts at 2e-3."""
+    return JointConfig(steps=steps, cls_batch=32, scene_batch=16, lr=1e-4, new_scale=20.0,
+                       segment_background_weight=0.1, phase=1, seed=seed)
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="models/fmnist-s-l", help="bundle directory to write")
     p.add_argument("--ckpt-dir", default=DEFAULT_DIR)
     p.add_argument("--seed", type=int, default=0)
-    # batch 64: 937 steps per epoch; S 3 epochs, L 1.5 (L's cost dominates on a shared 2-core machine)
-    p.add_argument("--steps-s", type=int, default=2811)
-    p.add_argument("--steps-l", type=int, default=1400)
+    # batch 64: 937 steps per epoch; S 4 epochs, L 6
+    p.add_argument("--steps-s", type=int, default=3748)
+    p.add_argument("--steps-l", type=int, default=5622)
     p.add_argument("--joint-steps", type=int, default=JointConfig.steps)
+    p.add_argument("--dense-steps", type=int, default=3000)
     p.add_argument("--ablation-steps", type=int, default=300)
     p.add_argument("--ablation-images", type=int, default=5000)
     p.add_argument("--eval-images", type=int, default=10000)
@@ -88,8 +95,11 @@ def main(argv=None) -> None:
     with ablation_jobs(a.ckpt_dir, a.seed, a.ablation_steps, a.ablation_images) as side:
         stages.run("joint", joint_train, model, a.ckpt_dir, "joint", jc, log=log)
         stages.run("ablation (after joint)", side.wait)
+    # phase 2: dense-focused SN-Netv2 training (more scenes, class-weighted segmentation, gentler anchor LR)
+    dc = dense_phase(a.dense_steps, a.seed)
+    stages.run("dense", joint_train, model, a.ckpt_dir, "dense", dc, log=log)
     export_all(model, a.out, a.ckpt_dir, stages, seed=a.seed, eval_images=a.eval_images, eval_scenes=a.eval_scenes,
-               joint=jc, fixtures_dir=a.fixtures, log=log)
+               joint={"joint": jc, "dense": dc}, final_tag="dense", fixtures_dir=a.fixtures, log=log)
     log(f"done: bundle in {a.out}")
 
 
