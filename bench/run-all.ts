@@ -45,7 +45,7 @@ const BENCHMARKS: Record<string, { script: string; full: string[]; quick: string
   controller: { script: 'bench/controller.ts', full: [], quick: ['--requests', '1000'], minutes: [1, 0.5] },
   serving: { script: 'bench/serving.ts', full: ['--bundle', 'demo,real'], quick: ['--bundle', 'demo', '--quick'], minutes: [7, 1] },
   memory: { script: 'bench/memory.ts', full: ['--bundle', 'real,demo'], quick: ['--bundle', 'demo'], minutes: [4, 1.5] },
-  live: { script: 'bench/live-control.ts', full: [], quick: ['--quick'], minutes: [12, 1.5] },
+  live: { script: 'bench/live-control.ts', full: [], quick: ['--quick'], minutes: [11, 1.5] },
   startup: { script: 'bench/startup.ts', full: ['--bundle', 'demo,real'], quick: ['--bundle', 'demo', '--reps', '1'], minutes: [5, 1] },
 };
 
