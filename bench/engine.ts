@@ -23,6 +23,7 @@ import { resolveEngineOptions } from '../src/engine/engine-options.js';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { StitchSpec, TaskName, TaskSpec } from '../src/bundle/manifest.js';
 import { type SessionConfig, sessionOptionsFor } from '../src/engine/session-options.js';
+import { measureIfOverhead } from './lib/if-overhead.js';
 import { compareStitch, type PairResult } from './lib/latency-compare.js';
 import { measureMemory, sweepOptions } from './lib/memory-bench.js';
 import { pickStitches } from './lib/pick-stitches.js';
@@ -80,6 +81,10 @@ async function main(): Promise<void> {
   const latency = args['skip-latency']
     ? []
     : await timeStitches({ bundleDir, modelRoot, picked, monoPaths, task, spec, batches, reps, threads, session, sessionOptions });
+  log('profiling the route graph machinery (ORT profiling, one run per shape) ...');
+  const overhead = args['skip-latency']
+    ? null
+    : await measureIfOverhead({ bundle, task, stitches: picked.map((p) => p.stitch.id), batches, sessionOptions, outDir: path.join(REPO, 'bench', 'out'), logger });
   const memory = args['skip-memory']
     ? null
     : await measureMemory({ repo: REPO, bundleDir, manifest, task, batches, threads, memArena: session.memArena, stitches: picked.map((p) => p.stitch.id) });
@@ -87,11 +92,11 @@ async function main(): Promise<void> {
     ? await sweepOptions({ bundleDir, modelRoot, task, threads, batches, stitches: picked.map((p) => p.stitch.id) })
     : null;
 
-  const report = renderReport(manifest.name, threads, latency, memory, sweep);
+  const report = renderReport(manifest.name, threads, latency, overhead, memory, sweep);
   process.stdout.write(`${report}\n`);
   await mkdir(args.out, { recursive: true });
   const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, load: os.loadavg() };
-  await writeFile(path.join(args.out, 'engine.json'), JSON.stringify({ date: new Date().toISOString(), machine, bundle: manifest.name, threads, reps, latency, memory, sweep }, null, 1));
+  await writeFile(path.join(args.out, 'engine.json'), JSON.stringify({ date: new Date().toISOString(), machine, bundle: manifest.name, threads, reps, latency, overhead, memory, sweep }, null, 1));
   await writeFile(path.join(args.out, 'engine.txt'), `${report}\n`);
   log(`wrote ${path.join(args.out, 'engine.json')} and engine.txt`);
 }
@@ -140,6 +145,7 @@ function renderReport(
   bundle: string,
   threads: number,
   latency: LatencyRow[],
+  overhead: Awaited<ReturnType<typeof measureIfOverhead>> | null,
   memory: Awaited<ReturnType<typeof measureMemory>> | null,
   sweep: Awaited<ReturnType<typeof sweepOptions>> | null,
 ): string {
@@ -159,6 +165,7 @@ function renderReport(
       ]),
     ),
   ];
+  if (overhead !== null) parts.push('', ...overhead.lines);
   if (memory !== null) parts.push('', ...memory.lines);
   if (sweep !== null) parts.push('', ...sweep.lines);
   return parts.join('\n');
