@@ -37,6 +37,15 @@ class TargetTest(unittest.TestCase):
             m.update(d, b, l)
         self.assertEqual(m.compute(), {"mAP50": 1.0, "mAP": 1.0})
 
+    def test_plateau_yields_one_peak_like_the_server(self):
+        heat = torch.full((1, 1, 4, 4), 0.2)
+        heat[0, 0, 3, 3] = 0.9
+        zeros = torch.zeros(1, 2, 4, 4)
+        dets = decode(heat, zeros, zeros, stride=4, k=20)[0]
+        # the 0.2 plateau keeps only its first cell in scan order (0, 0); the 0.9 cell is a peak
+        self.assertEqual(dets.scores.tolist(), [np.float32(0.9), np.float32(0.2)])
+        np.testing.assert_allclose(dets.boxes[1], [0, 0, 0, 0])
+
     def test_focal_loss_prefers_the_target(self):
         target = torch.zeros(1, 1, 4, 4)
         target[0, 0, 1, 1] = 1.0

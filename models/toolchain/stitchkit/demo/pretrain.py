@@ -23,6 +23,7 @@ from .schedule import set_lr, warmup_cosine
 from .tensors import as_rgb, classify_pixels
 
 ANCHORS = {"S": SMALL, "L": LARGE}
+TRAIN_IMAGES = 60_000  # the Fashion-MNIST train split
 LAYER_SCALE_INIT = 0.1  # CaiT's value for shallow ViTs; 1e-4 (DeiT-III's) learns far too slowly in few epochs
 
 
@@ -70,16 +71,32 @@ def test_accuracy(model: torch.nn.Module, pixels: torch.Tensor, labels: torch.Te
     return correct / len(labels)
 
 
+def trained_steps(final_path: str) -> int:
+    """Steps behind a finished anchor (``anchor-<name>.pt``; the last history entry), 0 when there is none."""
+    done = load_if_exists(final_path)
+    return int(done["history"][-1]["step"]) if done and done.get("history") else 0
+
+
 def pretrain(name: str, ckpt_dir: str, pc: PretrainConfig, log=print, cfg: AnchorConfig = None) -> str:
     """Train anchor ``name`` ("S" or "L"); returns the path of the final weights (``anchor-<name>.pt``).
+
+    A finished anchor with fewer than the requested steps is *extended*: training resumes from its state file
+    (kept after the end) with the warm-up + cosine schedule recomputed for the new total, i.e. a warm restart
+    at the schedule's value for that step, decaying to 1 % of the peak at the new end.
 
     ``cfg`` overrides the family's architecture for anchor ``name`` (sizing experiments)."""
     cfg = cfg or ANCHORS[name]
     final_path = os.path.join(ckpt_dir, f"anchor-{name}.pt")
     state_path = os.path.join(ckpt_dir, f"anchor-{name}.state.pt")
-    if os.path.exists(final_path):
-        log(f"[{name}] already trained: {final_path}")
+    per_epoch = TRAIN_IMAGES // pc.batch
+    total = pc.steps or pc.epochs * per_epoch
+    done = trained_steps(final_path)
+    if done >= total:
+        log(f"[{name}] already trained ({done} steps): {final_path}")
         return final_path
+    if done:
+        # an extension: resume the saved state of step ``done`` with the cosine re-stretched to ``total`` steps
+        log(f"[{name}] extending from {done} to {total} steps")
     xtr, ytr = load_split("train")
     xte, yte = load_split("test")
     train_px, test_px = classify_pixels(xtr, CLASSIFY_SIZE), classify_pixels(xte, CLASSIFY_SIZE)
@@ -87,8 +104,8 @@ def pretrain(name: str, ckpt_dir: str, pc: PretrainConfig, log=print, cfg: Ancho
     salt = ord(name)
     model = init_anchor(cfg, pc.seed * 1000 + salt)
     opt = torch.optim.AdamW(model.parameters(), lr=pc.lr, weight_decay=pc.weight_decay)
-    per_epoch = len(train_y) // pc.batch
-    total = pc.steps or pc.epochs * per_epoch
+    if len(train_y) != TRAIN_IMAGES:
+        raise ValueError(f"expected {TRAIN_IMAGES} Fashion-MNIST training images, found {len(train_y)}")
     step, history = 0, []
     saved = load_if_exists(state_path)
     if saved is not None:
@@ -137,7 +154,8 @@ def main(argv=None) -> None:
     p.add_argument("--anchor", choices=sorted(ANCHORS), required=True)
     p.add_argument("--ckpt-dir", default=DEFAULT_DIR)
     p.add_argument("--epochs", type=int, default=PretrainConfig.epochs)
-    p.add_argument("--steps", type=int, default=0, help="total steps (overrides --epochs)")
+    p.add_argument("--steps", default="0",
+                   help="total steps (overrides --epochs); 'a,b' trains to a, then extends to b (warm restart)")
     p.add_argument("--batch", type=int, default=PretrainConfig.batch)
     p.add_argument("--lr", type=float, default=PretrainConfig.lr)
     p.add_argument("--seed", type=int, default=PretrainConfig.seed)
@@ -145,9 +163,10 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
-    pretrain(a.anchor, a.ckpt_dir, PretrainConfig(epochs=a.epochs, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
-                                                        flip=not a.no_flip),
-             log=lambda m: print(m, flush=True))
+    for steps in (int(v) for v in a.steps.split(",")):
+        pretrain(a.anchor, a.ckpt_dir, PretrainConfig(epochs=a.epochs, steps=steps, batch=a.batch, lr=a.lr,
+                                                      seed=a.seed, flip=not a.no_flip),
+                 log=lambda m: print(m, flush=True))
 
 
 if __name__ == "__main__":

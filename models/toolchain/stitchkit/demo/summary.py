@@ -54,6 +54,11 @@ def ablation_table(report: dict) -> List[str]:
         lines.append(_row([f"{r['gflops'] * 1e3:.2f}", f"{r['rcs']:.4f}", f"{r['uniform']:.4f}"]))
     m = ab["meanBestTop1"]
     lines.append(_row(["mean over budgets", f"{m['rcs']:.4f}", f"{m['uniform']:.4f}"]))
+    low = ab.get("stitchedLowEnd")
+    if low and low["meanTop1"]:
+        lines.append(_row([f"mean of the {len(low['ids'])} stitched (non-anchor) models ≤ "
+                           f"{ab['limitGflops'] * 1e3:.2f} MFLOPs", f"{low['meanTop1']['rcs']:.4f}",
+                           f"{low['meanTop1']['uniform']:.4f}"]))
     return lines
 
 
@@ -62,7 +67,8 @@ def stats_table(report: dict) -> List[str]:
     tr, te = report["scenes"]["train"], report["scenes"]["test"]
     q = lambda d: " / ".join(f"{v:.1f}" for v in d["p5_p50_p95"])  # noqa: E731
     lines.append(_row(["scenes (48×48)", tr["scenes"], te["scenes"]]))
-    lines.append(_row(["items per scene (2/3/4)", "/".join(map(str, tr["itemsPerScene"].values())),
+    counts = "/".join(str(k) for k in tr["itemsPerScene"])
+    lines.append(_row([f"scenes with {counts} items", "/".join(map(str, tr["itemsPerScene"].values())),
                        "/".join(map(str, te["itemsPerScene"].values()))]))
     lines.append(_row(["visible boxes per scene", f"{tr['visibleBoxesPerScene']:.2f}", f"{te['visibleBoxesPerScene']:.2f}"]))
     lines.append(_row(["items too occluded for a box", f"{tr['itemsDroppedFromDetection']:.1%}",

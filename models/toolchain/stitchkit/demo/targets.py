@@ -79,24 +79,47 @@ def detection_loss(out: dict, tgt: dict, size_weight: float = 0.1) -> torch.Tens
     return focal_loss(out["detect.heatmap"], tgt["heatmap"]) + size_weight * size_l1 + off_l1
 
 
+# earlier 3×3 neighbours in scan order (dy, dx): on a plateau the earliest cell is the only peak
+_EARLIER = ((-1, -1), (-1, 0), (-1, 1), (0, -1))
+
+
+def peak_mask(heatmap: torch.Tensor) -> torch.Tensor:
+    """Cells that are the maximum of their 3×3 neighbourhood, ties kept by the first cell in scan order.
+
+    The server's rule (src/postprocess/detect.ts ``isPeak``), so a flat region (e.g. where a ReLU branch is all
+    zero) yields one candidate, not one per cell, and evaluated metrics match what the service returns.
+    """
+    h, w = heatmap.shape[-2:]
+    is_max = F.max_pool2d(heatmap, 3, stride=1, padding=1) == heatmap
+    padded = F.pad(heatmap, (1, 1, 1, 1), value=float("-inf"))
+    tied_earlier = torch.zeros_like(is_max)
+    for dy, dx in _EARLIER:
+        tied_earlier |= padded[..., 1 + dy:1 + dy + h, 1 + dx:1 + dx + w] == heatmap
+    return is_max & ~tied_earlier
+
+
 @torch.no_grad()
 def decode(heatmap: torch.Tensor, size: torch.Tensor, offset: torch.Tensor, stride: int, k: int = 50,
            image_hw: Tuple[int, int] = None) -> List[Detections]:
-    """Boxes from head outputs ([B,C,h,w], [B,2,h,w], [B,2,h,w]); boxes are clipped to ``image_hw``."""
+    """Boxes from head outputs ([B,C,h,w], [B,2,h,w], [B,2,h,w]); boxes are clipped to ``image_hw``.
+
+    Like the server: peaks with score > 0, the ``k`` best per image ordered by score, then cell, then class.
+    """
     b, c, h, w = heatmap.shape
-    peaks = heatmap * (F.max_pool2d(heatmap, 3, stride=1, padding=1) == heatmap).float()
-    scores, idx = peaks.reshape(b, -1).topk(min(k, c * h * w), dim=1)
-    cls, cell = idx // (h * w), idx % (h * w)
-    rows, cols = cell // w, cell % w
+    peaks = (heatmap * peak_mask(heatmap).float()).numpy()
     out = []
     for i in range(b):
-        ox, oy = offset[i, 0].reshape(-1)[cell[i]], offset[i, 1].reshape(-1)[cell[i]]
-        bw, bh = size[i, 0].reshape(-1)[cell[i]], size[i, 1].reshape(-1)[cell[i]]
-        cx, cy = (cols[i].float() + ox) * stride, (rows[i].float() + oy) * stride
-        boxes = torch.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], dim=1)
+        cls, cell = np.nonzero(peaks[i].reshape(c, h * w) > 0)
+        scores = peaks[i].reshape(c, h * w)[cls, cell]
+        order = np.lexsort((cls, cell, -scores))[:k]
+        cls, cell, scores = cls[order], cell[order], scores[order]
+        rows, cols = cell // w, cell % w
+        off, sz = offset[i].reshape(2, -1).numpy(), size[i].reshape(2, -1).numpy()
+        cx, cy = (cols + off[0, cell]) * stride, (rows + off[1, cell]) * stride
+        boxes = np.stack([cx - sz[0, cell] / 2, cy - sz[1, cell] / 2, cx + sz[0, cell] / 2, cy + sz[1, cell] / 2],
+                         axis=1).astype(np.float32).reshape(-1, 4)
         if image_hw is not None:
-            boxes[:, 0::2] = boxes[:, 0::2].clamp(0, image_hw[1])
-            boxes[:, 1::2] = boxes[:, 1::2].clamp(0, image_hw[0])
-        keep = scores[i] > 0
-        out.append(Detections(boxes[keep].numpy(), scores[i][keep].numpy(), cls[i][keep].numpy()))
+            boxes[:, 0::2] = boxes[:, 0::2].clip(0, image_hw[1])
+            boxes[:, 1::2] = boxes[:, 1::2].clip(0, image_hw[0])
+        out.append(Detections(boxes, scores.astype(np.float32), cls.astype(np.int64)))
     return out

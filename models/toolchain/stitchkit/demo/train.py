@@ -20,6 +20,7 @@ import torch
 
 from .checkpoint import DEFAULT_DIR
 from .joint import JointConfig, joint_train, ls_initialised_family
+from .pretrain import trained_steps
 from .procs import ChildJobs, run_parallel
 from .report import export_all
 
@@ -44,11 +45,13 @@ class Stages:
         return result
 
 
-def pretrain_anchors(ckpt_dir: str, seed: int, steps_s: int, steps_l: int) -> None:
-    """Both anchors in parallel (child processes, one thread each); skipped when both are trained."""
+def pretrain_anchors(ckpt_dir: str, seed: int, steps_s: str, steps_l: str) -> None:
+    """Both anchors in parallel (child processes, one thread each); skipped when both are trained.
+
+    ``steps_*``: total steps, or ``"a,b"``: train to ``a``, then extend to ``b`` (see :func:`pretrain.pretrain`)."""
     todo = [(n, e) for n, e in (("S", steps_s), ("L", steps_l))
-            if not os.path.exists(os.path.join(ckpt_dir, f"anchor-{n}.pt"))]
-    jobs = [["stitchkit.demo.pretrain", "--anchor", n, "--steps", str(e), "--seed", str(seed),
+            if trained_steps(os.path.join(ckpt_dir, f"anchor-{n}.pt")) < int(e.split(",")[-1])]
+    jobs = [["stitchkit.demo.pretrain", "--anchor", n, "--steps", e, "--seed", str(seed),
              "--ckpt-dir", ckpt_dir, "--threads", "1"] for n, e in todo]
     run_parallel(jobs, [os.path.join(ckpt_dir, f"pretrain-{n}.log") for n, _ in todo])
 
@@ -72,9 +75,9 @@ def main(argv=None) -> None:
     p.add_argument("--out", default="models/fmnist-s-l", help="bundle directory to write")
     p.add_argument("--ckpt-dir", default=DEFAULT_DIR)
     p.add_argument("--seed", type=int, default=0)
-    # batch 64: 937 steps per epoch; S 4 epochs, L 6
-    p.add_argument("--steps-s", type=int, default=3748)
-    p.add_argument("--steps-l", type=int, default=5622)
+    # batch 64: 937 steps per epoch; S 4 epochs, then extended to 6 (warm restart); L 6 epochs
+    p.add_argument("--steps-s", default="3748,5622", help="S anchor steps ('a,b': train to a, extend to b)")
+    p.add_argument("--steps-l", default="5622", help="L anchor steps")
     p.add_argument("--joint-steps", type=int, default=JointConfig.steps)
     p.add_argument("--dense-steps", type=int, default=3000)
     p.add_argument("--ablation-steps", type=int, default=300)
