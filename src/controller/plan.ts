@@ -49,7 +49,7 @@ export interface DrainPlan {
   readonly misses: number;
   /** When the last planned batch finishes (ms). */
   readonly endMs: number;
-  /** The first batch of the plan, if any request can be served. */
+  /** The first batch of the plan if it starts at `startMs` (so only of requests already arrived by then). */
   readonly first: FormedBatch | undefined;
   /** Finish time of the request named by `track`, Infinity when it misses, undefined when not tracked. */
   readonly trackedFinishMs: number | undefined;
@@ -96,7 +96,8 @@ export function planDrain(
       if (head.id === track) trackedFinishMs = Number.POSITIVE_INFINITY;
       continue;
     }
-    first ??= batch;
+    // A batch of projected arrivals (after the real ones all missed) cannot be dispatched now.
+    if (t === startMs) first ??= batch;
     t += batch.predictedMs;
     for (let j = i, k = 0; j < n && k < batch.members.length; j++) {
       if (items[j] === batch.members[k]) {

@@ -17,6 +17,11 @@ export class SlidingQuantile {
     readonly capacity: number,
     /** In (0, 1]; nearest-rank quantile. */
     readonly quantile: number,
+    /**
+     * Largest values a window of 3 or more never reaches (so in a small window one stall is not the estimate
+     * alone, whatever the quantile); 0 = plain nearest rank.
+     */
+    readonly skipLargest = 0,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error('SlidingQuantile: capacity must be a positive integer');
     if (!(quantile > 0 && quantile <= 1)) throw new Error('SlidingQuantile: quantile must be in (0, 1]');
@@ -63,7 +68,34 @@ export class SlidingQuantile {
   /** The nearest-rank quantile of the window; NaN when empty. */
   get value(): number {
     const n = this.sorted.length;
-    return n === 0 ? Number.NaN : this.sorted[Math.min(n - 1, Math.ceil(this.quantile * n) - 1)]!;
+    return n === 0 ? Number.NaN : this.sorted[this.rank(n)]!;
+  }
+
+  /** The smallest value in the window; NaN when empty. */
+  get min(): number {
+    return this.sorted.length === 0 ? Number.NaN : this.sorted[0]!;
+  }
+
+  /**
+   * The same nearest-rank quantile over `map(value, pushedAtMs)` of every value in the window (O(n log n));
+   * NaN when empty. Lets a caller weigh values by age without keeping a second window.
+   */
+  quantileOf(map: (value: number, atMs: number) => number): number {
+    const n = this.count;
+    if (n === 0) return Number.NaN;
+    const mapped = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const slot = (this.head + i) % this.capacity;
+      mapped[i] = map(this.ring[slot]!, this.times[slot]!);
+    }
+    mapped.sort((a, b) => a - b);
+    return mapped[this.rank(n)]!;
+  }
+
+  /** Index of the quantile in a sorted window of `n` ≥ 1 values. */
+  private rank(n: number): number {
+    const cap = n >= 3 ? Math.max(0, n - 1 - this.skipLargest) : n - 1;
+    return Math.min(cap, Math.ceil(this.quantile * n) - 1);
   }
 
   private dropOldest(): void {

@@ -33,6 +33,11 @@ export interface CoreParts {
 /** A queued request: the policy's view plus what the runtime needs back. `id` is internal and unique. */
 export interface QueueEntry<P> extends QueuedRequest {
   stitches: readonly number[];
+  /**
+   * Admitted by an idle scheduler although the latency model predicted a miss, because the profile says it
+   * fits (see `check`): it expires on the optimistic prediction, so it is run and refreshes the model.
+   */
+  probe?: boolean;
   readonly request: ControllerRequest;
   readonly payload: P;
 }
@@ -140,7 +145,7 @@ export class DispatchCore<P> {
   poll(nowMs: number): PollResult<P> {
     this.advanceTo(nowMs);
     const { latency } = this.parts;
-    const doomAt = (e: QueueEntry<P>): number => e.deadlineMs - latency.predict(e.task, e.stitches[0]!, 1);
+    const doomAt = (e: QueueEntry<P>): number => e.deadlineMs - (e.probe === true ? latency.optimistic : latency).predict(e.task, e.stitches[0]!, 1);
     const expired = this.queue.removeWhere((e) => doomAt(e) < nowMs);
     for (const e of expired) this.stats.outcome(e.task, 'missed', nowMs);
     let wakeAtMs: number | undefined;
@@ -162,13 +167,14 @@ export class DispatchCore<P> {
   }
 
   /**
-   * Records the end of the running batch at `nowMs`: `ok` feeds the latency model and counts each request
-   * met or missed; a failure counts them missed. Returns, per entry, whether it met its deadline.
+   * Records the end of the running batch at `nowMs`: `ok` feeds the latency model (with the executor's own
+   * compute time of the batch, `computeMs`, when it reported one) and counts each request met or missed; a
+   * failure counts them missed. Returns, per entry, whether it met its deadline.
    */
-  complete(batch: RunningBatch<P>, nowMs: number, ok: boolean): boolean[] {
+  complete(batch: RunningBatch<P>, nowMs: number, ok: boolean, computeMs?: number): boolean[] {
     if (this.running !== batch) throw new Error('scheduler: completing a batch that is not running');
     this.running = undefined;
-    if (ok) this.parts.latency.observe(batch.task, batch.stitchId, batch.entries.length, nowMs - batch.startedMs, nowMs);
+    if (ok) this.parts.latency.observe(batch.task, batch.stitchId, batch.entries.length, nowMs - batch.startedMs, nowMs, computeMs);
     else this.stats.failedBatches++;
     const accuracy = this.parts.frontier.accuracy(batch.task, batch.stitchId);
     return batch.entries.map((e) => {
@@ -231,6 +237,12 @@ export class DispatchCore<P> {
     }
     const verdict = admit(snapshot, entry);
     if (verdict.ok) return undefined;
+    // An idle scheduler never refuses what the profile says fits: refusals add no observation, so after a slow
+    // spell a pessimistic model would otherwise refuse for ever. The request runs as a probe and refreshes it.
+    if (this.idle && admit({ ...snapshot, latency: this.parts.latency.optimistic }, entry).ok) {
+      entry.probe = true;
+      return undefined;
+    }
     return new ServiceError(
       'DEADLINE_UNMEETABLE',
       `No stitch can finish this request within its deadline given the current load; retry in about ${toSeconds(verdict.retryAfterMs)} s.`,

@@ -58,6 +58,19 @@ export interface SchedulerOptions<P, R> {
   executor: BatchExecutor<P, R>;
   clock?: Clock;
   observer?: SchedulerObserver;
+  /**
+   * The executor's own compute time (ms) of a batch, from its results, so that the latency model can learn the
+   * per-batch overhead around it. Default: `reportedComputeMs` (a numeric `computeMs` on the first result, as
+   * the engine executor's results carry).
+   */
+  computeMsOf?: (results: readonly R[]) => number | undefined;
+}
+
+/** The `computeMs` field of the first result when it is a positive finite number (the engine's convention). */
+export function reportedComputeMs(results: readonly unknown[]): number | undefined {
+  const first = results[0];
+  const ms = typeof first === 'object' && first !== null ? (first as { computeMs?: unknown }).computeMs : undefined;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
 interface Pending<R> {
@@ -180,7 +193,8 @@ export class Scheduler<P, R> {
 
   private finish(batch: RunningBatch<P>, results: readonly R[] | undefined, error: ServiceError | undefined): void {
     const now = this.clock.now();
-    const met = this.core.complete(batch, now, error === undefined);
+    const computeMs = results === undefined ? undefined : (this.options.computeMsOf ?? reportedComputeMs)(results);
+    const met = this.core.complete(batch, now, error === undefined, computeMs);
     const actualMs = now - batch.startedMs;
     batch.entries.forEach((entry, i) => {
       if (error !== undefined) return this.settleError(entry, error.code, error.message);

@@ -4,6 +4,9 @@ import { LatencyModel } from '../../src/controller/latency-model.js';
 import { flopsDerivedMs, profileFromJson, profileKey } from '../../src/controller/latency-profile.js';
 import { costMs, makeCatalog, makeProfile, POINTS } from './fixtures.js';
 
+/** Observations never fade: for the tests of the count and age windows alone. */
+const NO_DECAY = { graceMs: 0, halfLifeMs: Number.POSITIVE_INFINITY };
+
 const close = (actual: number, expected: number, eps = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) <= eps * Math.max(1, Math.abs(expected)), `${actual} ≉ ${expected}`);
 
@@ -62,7 +65,7 @@ test('a per-stitch correction that stops being refreshed ages out to the task-wi
 });
 
 test('the task-wide correction forgets by age only once no batch ran for maxAgeMs; expiries bump the version', () => {
-  const model = new LatencyModel(makeCatalog(), makeProfile(), { maxAgeMs: 10_000 });
+  const model = new LatencyModel(makeCatalog(), makeProfile(), { maxAgeMs: 10_000, decay: NO_DECAY });
   for (let i = 0; i < 4; i++) model.observe('classify', 1, 1, model.base('classify', 1, 1) * 3, i); // cold start
   close(model.correction('classify', 2, 8), 3, 1e-9);
   const v = model.version;
