@@ -90,10 +90,9 @@ describe(`demo page in headless Chromium (real app, ${path.basename(BUNDLE)})`, 
     });
   }
 
-  // Known gap (issue 5 follow-up): on the tiny family the fixed per-batch overhead dwarfs every stitch's compute,
-  // and the latency model does not yet carry it as an additive term, so under a loaded machine the controller can
-  // refuse a burst instead of degrading. The test still runs and reports; it is `todo` until that lands.
-  test('a burst from the load panel changes the stitch distribution, and the live panel follows the server', { todo: 'per-batch overhead not yet modelled additively; flaky on the tiny family under machine load' }, async (t) => {
+  // On the tiny family the fixed per-batch overhead dwarfs every stitch's compute; the latency model carries it as
+  // an additive term (issue 5), so the controller knows how little a cheaper stitch saves per request.
+  test('a burst from the load panel changes the stitch distribution, and the live panel follows the server', async (t) => {
     // Segmentation: its stitches differ most in cost on the tiny family, so the controller has a real choice.
     await chooseTask(page, 'segment', WAIT_MS);
     await afterNextRun(page, () => page.click('#gallery button[data-file="scene-1.png"]'), WAIT_MS);
@@ -110,6 +109,10 @@ describe(`demo page in headless Chromium (real app, ${path.basename(BUNDLE)})`, 
       if (outcome !== 'done') continue; // the need moved up meanwhile: measure again
       const idle = Number(await page.getAttribute('#result-panel', 'data-stitch'));
       const idleGflops = await stitchGflops(page, idle);
+      // 40/s is no burst for a quiet machine (the dearest stitch keeps up, and rightly serves all: CI, 11-28), so
+      // the engine worker is held for one budget as the burst starts, as a noisy neighbour would: the requests
+      // queued meanwhile keep too little time for the dearest stitch, whatever the machine's speed.
+      server.app.services.runtime.engine.simulateCrash('stall', budgetMs);
       const burst = await fireBurst(page, BURST.count, BURST.rate, WAIT_MS * 2);
       bursts.push({ ...burst, budgetMs, idle, idleGflops });
       await screenshot(page, ARTIFACTS, `burst-${attempt + 1}`);
