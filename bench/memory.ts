@@ -14,7 +14,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Manifest, TaskName } from '../src/bundle/manifest.js';
 import { BUNDLES, resolveBundle } from './lib/bench-config.js';
-import { runPython } from './lib/child-json.js';
 import { photoJpeg } from './lib/images.js';
 import { memoryChart, memoryRows, type BundleMemory } from './lib/memory-report.js';
 import { measureSeparateModels } from './lib/memory-separate.js';
@@ -22,6 +21,7 @@ import { measureServerMemory } from './lib/memory-server.js';
 import { contextLine, finishContext, RESULTS_DIR, rounded, runContext, writeResult } from './lib/results.js';
 import { prepareRuntime } from './lib/server-process.js';
 import { table } from './lib/stats.js';
+import { uniqueWeightBytes } from './lib/weight-bytes.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,11 +37,6 @@ if (args.help) {
 }
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const readManifest = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
-
-async function uniqueWeightBytes(dir: string, manifest: Readonly<Manifest>): Promise<number> {
-  const r = await runPython<{ initializerBytes: number }>(['bench/lib/weight_bytes.py', path.join(dir, manifest.graph.file)]);
-  return r.initializerBytes;
-}
 
 async function main(): Promise<void> {
   const ctx = runContext();

@@ -3,6 +3,7 @@
  * measure each other), then a table of the headline ratios.
  *
  *   npm run bench -- [--quick] [--only engine,controller,serving,memory,live,startup] [--out bench/results]
+ *   npm run bench -- --summary-only   (no benchmark: engine.svg + summary.md/json from the result files present)
  *
  * Builds the real-size bundle (deit3-s-l, ~5 min, 1.4 GB, git-ignored) when it is missing or predates the
  * external-weights layout, compiles the server once, and runs: bench:engine (H3), bench:controller (H4),
@@ -29,11 +30,12 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string', default: 'engine,controller,serving,memory,live,startup' },
     out: { type: 'string', default: RESULTS_DIR },
+    'summary-only': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  console.log('npm run bench -- [--quick] [--only engine,controller,serving,memory,live,startup] [--out DIR]');
+  console.log('npm run bench -- [--quick] [--only engine,controller,serving,memory,live,startup] [--out DIR] [--summary-only]');
   process.exit(0);
 }
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -69,8 +71,9 @@ async function buildRealBundle(): Promise<void> {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const chosen = args.only.split(',').map((s) => s.trim());
+  const chosen = args['summary-only'] ? [] : args.only.split(',').map((s) => s.trim());
   for (const name of chosen) if (!(name in BENCHMARKS)) throw new Error(`unknown benchmark '${name}' (known: ${Object.keys(BENCHMARKS).join(', ')})`);
+  if (chosen.length === 0) return writeSummary(out, started, {}, []);
   const expected = chosen.reduce((s, n) => s + BENCHMARKS[n]!.minutes[args.quick ? 1 : 0], 0);
   // Quick mode touches the real-size bundle only through bench:engine.
   const needsReal = chosen.includes('engine') || (!args.quick && chosen.some((n) => ['serving', 'memory', 'live', 'startup'].includes(n)));
@@ -91,9 +94,15 @@ async function main(): Promise<void> {
       failures.push(`${name}: ${(err as Error).message}`);
     }
     minutes[name] = (performance.now() - t0) / 60_000;
-    if (name === 'engine' && existsSync(path.join(out, 'engine.json'))) {
-      await writeFile(path.join(out, 'engine.svg'), engineChart(JSON.parse(readFileSync(path.join(out, 'engine.json'), 'utf8')) as EngineJson));
-    }
+  }
+  await writeSummary(out, started, minutes, failures);
+  if (failures.length > 0) process.exit(1);
+}
+
+/** Draws engine.svg from engine.json (when present), prints the headline table, writes summary.md/json. */
+async function writeSummary(out: string, started: number, minutes: Record<string, number>, failures: string[]): Promise<void> {
+  if (existsSync(path.join(out, 'engine.json'))) {
+    await writeFile(path.join(out, 'engine.svg'), engineChart(JSON.parse(readFileSync(path.join(out, 'engine.json'), 'utf8')) as EngineJson));
   }
   const rows = summarise(out);
   const total = (performance.now() - started) / 60_000;
@@ -105,7 +114,6 @@ async function main(): Promise<void> {
   const md = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...cells.map((c) => `| ${c.map((v) => v.replace(/\|/g, '\\|')).join(' | ')} |`)].join('\n');
   await writeFile(path.join(out, 'summary.md'), `${md}\n`);
   await writeFile(path.join(out, 'summary.json'), `${JSON.stringify({ date: new Date().toISOString(), quick: args.quick, minutes, totalMinutes: total, failures, rows }, null, 1)}\n`);
-  if (failures.length > 0) process.exit(1);
 }
 
 main().catch((err: unknown) => {

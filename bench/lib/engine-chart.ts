@@ -5,7 +5,10 @@ export interface EngineJson {
   date?: string;
   bundle?: string;
   machine?: { cpu?: string; cores?: number; load?: number[] };
-  latency?: { label: string; kind: string; stitchId: number; batch: number; ratio: number; engineMedianMs: number; monoMedianMs: number }[];
+  latency?: {
+    label: string; kind: string; stitchId: number; batch: number; ratio: number; engineMedianMs: number; monoMedianMs: number;
+    pairedCpuRatio?: number; engineCpuMs?: number; monoCpuMs?: number;
+  }[];
   memory?: { ratio?: number; uniqueWeightBytes?: number } | null;
 }
 
@@ -17,7 +20,7 @@ export function engineChart(json: EngineJson): string {
   const rows = json.latency ?? [];
   const panels: BarPanel[] = [
     {
-      title: `${json.bundle ?? '?'}: engine (route graph, every If) ÷ monolithic single-route graph, median`,
+      title: `${json.bundle ?? '?'}: engine (route graph, every If) ÷ monolithic single-route graph, median wall time`,
       unit: '',
       reference: { value: 1.03, label: 'goal 1.03' },
       bars: rows.map((r) => ({
@@ -27,6 +30,19 @@ export function engineChart(json: EngineJson): string {
       })),
     },
   ];
+  const cpuRows = rows.filter((r) => r.pairedCpuRatio !== undefined);
+  if (cpuRows.length > 0) {
+    panels.push({
+      title: 'the same, process CPU time per run (median of per-round ratios): the work, less disturbed by load',
+      unit: '',
+      reference: { value: 1.03, label: 'goal 1.03' },
+      bars: cpuRows.map((r) => ({
+        label: `${r.label} #${r.stitchId} b${r.batch}`,
+        value: r.pairedCpuRatio!,
+        note: `${r.pairedCpuRatio!.toFixed(3)}x (${(r.engineCpuMs ?? NaN).toFixed(0)} vs ${(r.monoCpuMs ?? NaN).toFixed(0)} cpu ms)`,
+      })),
+    });
+  }
   if (json.memory?.ratio !== undefined) {
     panels.push({
       title: 'engine process: (RSS − runtime baseline) ÷ unique weight bytes',

@@ -21,6 +21,11 @@ export interface PairResult {
   engineCpuMs: number;
   monoCpuMs: number;
   cpuRatio: number;
+  /** Per-run process CPU ms, in run order (same rounds as engineMs/monoMs). */
+  engineCpu: number[];
+  monoCpu: number[];
+  /** Median over repetitions of engineCpu_i / monoCpu_i: the least load-sensitive ratio. */
+  pairedCpuRatio: number;
   /** Median over repetitions of engine_i / mono_i (the pair ran back to back). */
   pairedRatio: number;
 }
@@ -37,7 +42,8 @@ export async function compareStitch(args: {
   spec: Readonly<TaskSpec>;
   stitchId: number;
   batches: readonly number[];
-  reps: number;
+  /** Rounds per batch size. */
+  reps: (batch: number) => number;
   sessionOptions: InferenceSession.SessionOptions;
   logger: EngineLogger;
 }): Promise<PairResult[]> {
@@ -53,7 +59,7 @@ export async function compareStitch(args: {
       await runMono(batch);
       const engineRuns: { computeMs: number; cpuMs?: number }[] = [];
       const monoRuns: { computeMs: number; cpuMs: number }[] = [];
-      for (let rep = 0; rep < args.reps; rep++) {
+      for (let rep = 0; rep < args.reps(batch); rep++) {
         if (rep % 2 === 0) {
           engineRuns.push(await runEngine(batch));
           monoRuns.push(await runMono(batch));
@@ -64,15 +70,18 @@ export async function compareStitch(args: {
       }
       const engineMs = engineRuns.map((r) => r.computeMs);
       const monoMs = monoRuns.map((r) => r.computeMs);
-      const engineCpuMs = median(engineRuns.map((r) => r.cpuMs ?? NaN));
-      const monoCpuMs = median(monoRuns.map((r) => r.cpuMs));
+      const engineCpu = engineRuns.map((r) => r.cpuMs ?? NaN);
+      const monoCpu = monoRuns.map((r) => r.cpuMs);
+      const engineCpuMs = median(engineCpu);
+      const monoCpuMs = median(monoCpu);
       const engineMedianMs = median(engineMs);
       const monoMedianMs = median(monoMs);
       results.push({
         stitchId, batch, engineMs, monoMs, engineMedianMs, monoMedianMs,
         ratio: engineMedianMs / monoMedianMs,
         minRatio: Math.min(...engineMs) / Math.min(...monoMs),
-        engineCpuMs, monoCpuMs, cpuRatio: engineCpuMs / monoCpuMs,
+        engineCpuMs, monoCpuMs, cpuRatio: engineCpuMs / monoCpuMs, engineCpu, monoCpu,
+        pairedCpuRatio: median(engineCpu.map((ms, i) => ms / monoCpu[i]!)),
         pairedRatio: median(engineMs.map((ms, i) => ms / monoMs[i]!)),
       });
     }
