@@ -31,19 +31,22 @@ export class BatchOverhead {
     this.all = new DecayingWindow(options.window * 2, options.quantile, options.decay, 'min');
   }
 
-  /** Records the overhead `ms` (≥ 0; others are ignored) of one batch of `batch` requests, finished at `atMs`. */
-  observe(batch: number, ms: number, atMs: number): void {
+  /**
+   * Records the overhead `ms` (≥ 0; others are ignored) of one batch of `batch` requests, finished at `atMs`
+   * (`agingMs` on the aging clock that the decay reads; default the same).
+   */
+  observe(batch: number, ms: number, atMs: number, agingMs: number = atMs): void {
     if (!(ms >= 0) || !Number.isFinite(ms)) return;
     let window = this.perBatch.get(batch);
     if (window === undefined) this.perBatch.set(batch, (window = new DecayingWindow(this.options.window, this.options.quantile, this.options.decay, 'min')));
-    window.push(ms, atMs);
-    this.all.push(ms, atMs);
+    window.push(ms, atMs, agingMs);
+    this.all.push(ms, atMs, agingMs);
   }
 
-  /** The estimate (ms) for a batch of `batch` at `nowMs`. */
-  valueAt(batch: number, nowMs: number): number {
+  /** The estimate (ms) for a batch of `batch` at aging time `agingNowMs`. */
+  valueAt(batch: number, agingNowMs: number): number {
     const window = this.windowFor(batch);
-    return window === undefined ? this.options.fallbackMs : window.valueAt(nowMs);
+    return window === undefined ? this.options.fallbackMs : window.valueAt(agingNowMs);
   }
 
   /** The optimistic estimate: the smallest overhead observed for this batch size (or all sizes), else the fallback. */

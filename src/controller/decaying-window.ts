@@ -2,7 +2,8 @@ import { SlidingQuantile } from './sliding-quantile.js';
 
 /**
  * How an observation's pull away from the window's floor fades with its age: full weight for `graceMs`, then
- * halved every `halfLifeMs` (Infinity: never fades).
+ * halved every `halfLifeMs` (Infinity: never fades). Age is counted on the caller's aging clock (the latency
+ * model's runs only while no batch runs).
  */
 export interface AgeDecay {
   graceMs: number;
@@ -20,7 +21,7 @@ const RECOMPUTE_AFTER_MS = 50;
 
 /**
  * A high quantile over a sliding window whose observations fade toward a floor as they age: each value v
- * pushed at t counts, at time now, as `floor + (v − floor) · decayWeight(now − t)`. Fresh traffic keeps
+ * pushed at aging time a counts, at aging time now, as `floor + (v − floor) · decayWeight(now − a)`. Fresh traffic keeps
  * the plain quantile (every value younger than the grace period counts in full); a window that stops being
  * refreshed (nothing runs because everything is refused, or the server is idle) drifts to the floor instead
  * of keeping a slow spell's values for ever. The floor is a number (e.g. 1 for a correction ratio: the
@@ -67,8 +68,9 @@ export class DecayingWindow {
     return this.floor === 'min' ? this.window.min : this.floor;
   }
 
-  push(value: number, atMs: number): void {
-    this.window.push(value, atMs);
+  /** Adds `value` observed at `atMs` (ordinary clock, for `expireBefore`) and `agingMs` (aging clock). */
+  push(value: number, atMs: number, agingMs: number = atMs): void {
+    this.window.push(value, atMs, agingMs);
     this.mutations++;
   }
 
@@ -79,14 +81,15 @@ export class DecayingWindow {
     return dropped;
   }
 
-  /** The quantile of the decayed values at `nowMs`; NaN when empty. */
-  valueAt(nowMs: number): number {
+  /** The quantile of the decayed values at aging time `agingNowMs`; NaN when empty. */
+  valueAt(agingNowMs: number): number {
+    const nowMs = agingNowMs;
     if (this.cachedMutations === this.mutations && Math.abs(nowMs - this.cachedAtMs) < RECOMPUTE_AFTER_MS) return this.cachedValue;
-    const oldest = this.window.oldestMs;
+    const oldest = this.window.oldestStamp;
     // Nothing old enough to fade yet (the common case under steady traffic): the plain quantile.
     if (oldest === undefined || !(nowMs - oldest > this.decay.graceMs)) return this.window.value;
     const floor = this.floorValue;
-    this.cachedValue = this.window.quantileOf((v, atMs) => floor + (v - floor) * decayWeight(nowMs - atMs, this.decay));
+    this.cachedValue = this.window.quantileOf((v, _atMs, agingMs) => floor + (v - floor) * decayWeight(nowMs - agingMs, this.decay));
     this.cachedAtMs = nowMs;
     this.cachedMutations = this.mutations;
     return this.cachedValue;

@@ -19,11 +19,17 @@ export interface LatencyModelOptions {
   /** Relative change of a correction that counts as "the profile changed" (frontiers are recomputed). */
   versionThreshold: number;
   /**
-   * How an observation's distance from the profile fades with age (corrections fade toward 1, overheads toward
-   * the smallest one observed), so a slow spell stops counting a few seconds after it ended even when nothing
+   * How an overhead observation's distance from the smallest one observed fades with age on the idle clock
+   * (time without a running batch), so a stall stops counting a few seconds after it ended even when nothing
    * new is observed. `halfLifeMs: Infinity` disables it.
    */
-  decay: AgeDecay;
+  overheadDecay: AgeDecay;
+  /**
+   * The same for correction ratios, toward 1 (the profile). Off by default: on a family whose batches take
+   * seconds, fading the noise margin of rarely refreshed stitches cost 0.5–1 pt of SLO attainment in
+   * `bench:controller`; those windows forget by age (`maxAgeMs`) instead.
+   */
+  correctionDecay: AgeDecay;
   /** Quantile of the per-batch overhead observations used as the additive overhead (see `BatchOverhead`). */
   overheadQuantile: number;
   /** Per-batch overhead per task (ms) before any is observed (default 0). */
@@ -42,7 +48,8 @@ export const DEFAULT_LATENCY_OPTIONS: Readonly<LatencyModelOptions> = Object.fre
   quantile: 0.98,
   minSamples: 4,
   versionThreshold: 0.05,
-  decay: Object.freeze({ graceMs: 2_000, halfLifeMs: 2_000 }),
+  overheadDecay: Object.freeze({ graceMs: 2_000, halfLifeMs: 2_000 }),
+  correctionDecay: Object.freeze({ graceMs: 0, halfLifeMs: Number.POSITIVE_INFINITY }),
   overheadQuantile: 0.95,
   overheadMs: {},
   preprocessMs: {},
@@ -77,7 +84,8 @@ const DECAY_CHECK_MS = 1_000;
  *   observations, else the same quantile pooled over the task (1 before `minSamples` observations). When an
  *   executor reports no compute time, the ratio is taken of the wall time minus the smallest overhead seen.
  *
- * Observations fade with age toward the profile (`decay`), and windows forget by age as well as by count,
+ * Overheads fade with idle time toward the smallest one seen (`overheadDecay`; corrections only if
+ * `correctionDecay` is set), and windows forget by age as well as by count,
  * because a pessimistic correction feeds itself: a stitch predicted too slow is no longer chosen, and a request
  * refused for a too-slow prediction runs no batch, so neither adds the observation that would correct it.
  * Time moves with `advanceTo` (the scheduler calls it on every event). `optimistic` is the de-biased view
@@ -99,6 +107,13 @@ export class LatencyModel implements LatencyEstimator {
   /** Earliest time at which some correction observation gets older than `maxAgeMs`. */
   private nextExpiryMs = Number.POSITIVE_INFINITY;
   private nextDecayCheckMs = Number.NEGATIVE_INFINITY;
+  /**
+   * The aging clock: observations fade only while no batch runs (`batchStarted` … `batchEnded`), because a
+   * running batch brings a fresh observation anyway; what must not last is pessimism while nothing runs (idle,
+   * or everything refused). Idle time accumulated before `idleSinceMs`; undefined while a batch runs.
+   */
+  private idleBeforeMs = 0;
+  private idleSinceMs: number | undefined = 0;
 
   constructor(
     private readonly catalog: StitchCatalog,
@@ -147,15 +162,34 @@ export class LatencyModel implements LatencyEstimator {
 
   /** The additive per-batch overhead (ms) currently predicted for a batch of `batch` of `task`. */
   overheadMs(task: TaskName, batch: number): number {
-    return this.state(task).overhead.valueAt(batch, this.nowMs);
+    return this.state(task).overhead.valueAt(batch, this.agingNow());
+  }
+
+  /** The executor started a batch at `nowMs`: observations stop fading until `batchEnded`. */
+  batchStarted(nowMs: number): void {
+    if (this.idleSinceMs === undefined) return;
+    this.idleBeforeMs += Math.max(0, nowMs - this.idleSinceMs);
+    this.idleSinceMs = undefined;
+  }
+
+  /** The executor finished (or failed) its batch at `nowMs`: observations fade again. */
+  batchEnded(nowMs: number): void {
+    if (this.idleSinceMs === undefined) this.idleSinceMs = nowMs;
+  }
+
+  /** The aging clock (ms) at the model's time. */
+  private agingNow(): number {
+    if (this.idleSinceMs === undefined) return this.idleBeforeMs;
+    return this.idleBeforeMs + Math.max(0, this.nowMs - this.idleSinceMs);
   }
 
   /** The multiplicative correction of the compute time currently applied to (task, stitch, batch). */
   correction(task: TaskName, stitchId: number, batch: number): number {
     const state = this.state(task);
     const key = state.perKey.get(stitchId * 4096 + batch);
-    if (key !== undefined && key.size >= this.options.minSamples) return key.valueAt(this.nowMs);
-    return state.all.size >= this.options.minSamples ? state.all.valueAt(this.nowMs) : 1;
+    const aging = this.agingNow();
+    if (key !== undefined && key.size >= this.options.minSamples) return key.valueAt(aging);
+    return state.all.size >= this.options.minSamples ? state.all.valueAt(aging) : 1;
   }
 
   /**
@@ -167,11 +201,12 @@ export class LatencyModel implements LatencyEstimator {
     if (!(ms > 0) || !Number.isFinite(ms)) return;
     this.advanceTo(nowMs);
     const at = this.nowMs;
+    const aging = this.agingNow();
     const state = this.state(task);
     let compute: number;
     if (computeMs !== undefined && computeMs > 0 && Number.isFinite(computeMs)) {
       compute = Math.min(ms, computeMs);
-      state.overhead.observe(batch, ms - compute, at);
+      state.overhead.observe(batch, ms - compute, at, aging);
     } else {
       // No split reported: charge the batch's overhead at its smallest observed value, keep the rest as compute.
       compute = Math.max(ms - state.overhead.floor(batch), ms * MIN_COMPUTE_SHARE);
@@ -180,8 +215,8 @@ export class LatencyModel implements LatencyEstimator {
     const keyId = stitchId * 4096 + batch;
     let key = state.perKey.get(keyId);
     if (key === undefined) state.perKey.set(keyId, (key = this.correctionWindow(this.options.window)));
-    key.push(ratio, at);
-    state.all.push(ratio, at);
+    key.push(ratio, at, aging);
+    state.all.push(ratio, at, aging);
     this.nextExpiryMs = Math.min(this.nextExpiryMs, at + this.options.maxAgeMs);
     this.publishChanges(task, state, keyId, batch);
   }
@@ -243,26 +278,27 @@ export class LatencyModel implements LatencyEstimator {
         changed = true;
       }
     };
-    const correctionOf = (window: DecayingWindow): number => (window.size >= minSamples ? window.valueAt(this.nowMs) : 1);
+    const aging = this.agingNow();
+    const correctionOf = (window: DecayingWindow): number => (window.size >= minSamples ? window.valueAt(aging) : 1);
     check(`${task}:-1`, correctionOf(state.all), 1);
     for (const [id, window] of state.perKey) {
       if ((keyId === undefined || id === keyId) && (batch === undefined || id % 4096 === batch)) check(`${task}:${id}`, correctionOf(window), 1);
     }
     const fallback = this.options.overheadMs[task] ?? 0;
     for (const [size, window] of state.overhead.windows()) {
-      if (batch === undefined || size === batch || size === -1) check(`${task}:oh:${size}`, window.size > 0 ? window.valueAt(this.nowMs) : fallback, fallback);
+      if (batch === undefined || size === batch || size === -1) check(`${task}:oh:${size}`, window.size > 0 ? window.valueAt(aging) : fallback, fallback);
     }
     if (changed) this.versionCounter++;
   }
 
   private correctionWindow(capacity: number): DecayingWindow {
-    return new DecayingWindow(capacity, this.options.quantile, this.options.decay, 1);
+    return new DecayingWindow(capacity, this.options.quantile, this.options.correctionDecay, 1);
   }
 
   private state(task: TaskName): TaskState {
     let state = this.tasks.get(task);
     if (state === undefined) {
-      const { window, minSamples, decay } = this.options;
+      const { window, minSamples, overheadDecay: decay } = this.options;
       state = {
         all: this.correctionWindow(window * 2),
         perKey: new Map(),

@@ -8,6 +8,8 @@ export class SlidingQuantile {
   private readonly ring: number[] = [];
   /** Push time (ms) of each ring slot. */
   private readonly times: number[] = [];
+  /** A second, caller-defined time of each ring slot (e.g. on a clock that runs only while idle). */
+  private readonly stamps: number[] = [];
   private readonly sorted: number[] = [];
   /** Index of the oldest value in `ring`. */
   private head = 0;
@@ -37,6 +39,11 @@ export class SlidingQuantile {
     return this.count === 0 ? undefined : this.times[this.head];
   }
 
+  /** The second time (`stamp`) of the oldest value in the window; undefined when empty. */
+  get oldestStamp(): number | undefined {
+    return this.count === 0 ? undefined : this.stamps[this.head];
+  }
+
   /** Push time (ms) of the newest value in the window; undefined when empty. */
   get newestMs(): number | undefined {
     return this.count === 0 ? undefined : this.times[(this.head + this.count - 1) % this.capacity];
@@ -46,11 +53,12 @@ export class SlidingQuantile {
    * Adds `value`, pushed at `atMs` (pushes must come in non-decreasing time; only `expireBefore` reads the
    * times). A full window drops its oldest value.
    */
-  push(value: number, atMs = 0): void {
+  push(value: number, atMs = 0, stamp = atMs): void {
     if (this.count === this.capacity) this.dropOldest();
     const slot = (this.head + this.count) % this.capacity;
     this.ring[slot] = value;
     this.times[slot] = atMs;
+    this.stamps[slot] = stamp;
     this.count++;
     this.sorted.splice(this.lowerBound(value), 0, value);
   }
@@ -77,16 +85,16 @@ export class SlidingQuantile {
   }
 
   /**
-   * The same nearest-rank quantile over `map(value, pushedAtMs)` of every value in the window (O(n log n));
-   * NaN when empty. Lets a caller weigh values by age without keeping a second window.
+   * The same nearest-rank quantile over `map(value, pushedAtMs, stamp)` of every value in the window
+   * (O(n log n)); NaN when empty. Lets a caller weigh values by age without keeping a second window.
    */
-  quantileOf(map: (value: number, atMs: number) => number): number {
+  quantileOf(map: (value: number, atMs: number, stamp: number) => number): number {
     const n = this.count;
     if (n === 0) return Number.NaN;
     const mapped = new Array<number>(n);
     for (let i = 0; i < n; i++) {
       const slot = (this.head + i) % this.capacity;
-      mapped[i] = map(this.ring[slot]!, this.times[slot]!);
+      mapped[i] = map(this.ring[slot]!, this.times[slot]!, this.stamps[slot]!);
     }
     mapped.sort((a, b) => a - b);
     return mapped[this.rank(n)]!;

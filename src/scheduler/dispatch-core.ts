@@ -157,6 +157,7 @@ export class DispatchCore<P> {
         if (entries.length === 0) throw new Error(`policy ${this.parts.policy.name} dispatched no queued request`);
         batch = { task: decision.task, stitchId: decision.stitchId, entries, startedMs: nowMs, predictedMs: decision.predictedMs, reason: decision.reason };
         this.running = batch;
+        this.parts.latency.batchStarted(nowMs);
         this.stats.batches++;
         this.stats.selected(batch.task, batch.stitchId, entries.length);
       } else if (decision.kind === 'wait') wakeAtMs = Math.max(decision.untilMs, nowMs);
@@ -174,6 +175,7 @@ export class DispatchCore<P> {
   complete(batch: RunningBatch<P>, nowMs: number, ok: boolean, computeMs?: number): boolean[] {
     if (this.running !== batch) throw new Error('scheduler: completing a batch that is not running');
     this.running = undefined;
+    this.parts.latency.batchEnded(nowMs);
     if (ok) this.parts.latency.observe(batch.task, batch.stitchId, batch.entries.length, nowMs - batch.startedMs, nowMs, computeMs);
     else this.stats.failedBatches++;
     const accuracy = this.parts.frontier.accuracy(batch.task, batch.stitchId);

@@ -65,7 +65,7 @@ test('a per-stitch correction that stops being refreshed ages out to the task-wi
 });
 
 test('the task-wide correction forgets by age only once no batch ran for maxAgeMs; expiries bump the version', () => {
-  const model = new LatencyModel(makeCatalog(), makeProfile(), { maxAgeMs: 10_000, decay: NO_DECAY });
+  const model = new LatencyModel(makeCatalog(), makeProfile(), { maxAgeMs: 10_000, correctionDecay: NO_DECAY, overheadDecay: NO_DECAY });
   for (let i = 0; i < 4; i++) model.observe('classify', 1, 1, model.base('classify', 1, 1) * 3, i); // cold start
   close(model.correction('classify', 2, 8), 3, 1e-9);
   const v = model.version;

@@ -59,11 +59,11 @@ test('observations fade toward the profile with age: full weight within the grac
   close(ratios.valueAt(4_000), 2);
 });
 
-test('after a slow spell nothing new is observed, yet the prediction returns to the profile within seconds', () => {
-  const model = new LatencyModel(makeCatalog(), makeProfile(), { decay: { graceMs: 500, halfLifeMs: 250 } });
+test('after a stall nothing new is observed, yet the overhead returns to its usual value within seconds', () => {
+  const model = new LatencyModel(makeCatalog(), makeProfile(), { overheadDecay: { graceMs: 500, halfLifeMs: 250 } });
   model.observe('classify', 0, 1, 25, 0, 20); // normal: 5 ms overhead
-  // Five batches stalled 1.5 s outside the compute (the worker blocked), and compute 3x slower.
-  for (let i = 1; i <= 5; i++) model.observe('classify', 0, 1, 1_500 + 60, i * 100, 60);
+  // Five batches stalled 1.5 s outside the compute (the worker blocked), as in bug R7's repro.
+  for (let i = 1; i <= 5; i++) model.observe('classify', 0, 1, 1_500 + 20, i * 100, 20);
   const end = 5 * 100;
   assert.ok(model.predict('classify', 0, 1) > 1_000, 'right after the spell the model is pessimistic');
   const v = model.version;
@@ -84,4 +84,25 @@ test('the optimistic view is the profile plus the smallest overhead seen, whatev
   assert.ok(model.predict('classify', 0, 1) > 1_000);
   close(model.optimistic.predict('classify', 0, 1), 20 + 5);
   close(model.optimistic.predict('classify', 3, 1), 160 + 5);
+});
+
+test('observations fade only while no batch runs: long batches keep their noise margin, an idle spell does not', () => {
+  const model = new LatencyModel(makeCatalog(), makeProfile(), { correctionDecay: { graceMs: 1_000, halfLifeMs: 1_000 } });
+  const base = model.base('classify', 3, 8);
+  // Back-to-back 10 s batches, 10 % slower than profiled: the executor never idles, so nothing fades.
+  let t = 0;
+  for (let i = 0; i < 6; i++) {
+    model.batchStarted(t);
+    t += 10_000;
+    model.advanceTo(t);
+    model.batchEnded(t);
+    model.observe('classify', 3, 8, base * 1.1, t);
+  }
+  model.batchStarted(t);
+  model.advanceTo(t + 9_000);
+  close(model.correction('classify', 3, 8), 1.1, 1e-9);
+  model.batchEnded(t + 9_000);
+  // Idle from now on: after the grace the margin fades toward the profile.
+  model.advanceTo(t + 9_000 + 4_000);
+  assert.ok(model.correction('classify', 3, 8) < 1.02, `${model.correction('classify', 3, 8)}`);
 });
