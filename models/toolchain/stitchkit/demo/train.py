@@ -79,7 +79,7 @@ def main(argv=None) -> None:
     p.add_argument("--steps-s", default="3748,5622", help="S anchor steps ('a,b': train to a, extend to b)")
     p.add_argument("--steps-l", default="5622", help="L anchor steps")
     p.add_argument("--joint-steps", type=int, default=JointConfig.steps)
-    p.add_argument("--dense-steps", type=int, default=1000)
+    p.add_argument("--dense-steps", type=int, default=1500)
     p.add_argument("--ablation-steps", type=int, default=300)
     p.add_argument("--ablation-images", type=int, default=5000)
     p.add_argument("--eval-images", type=int, default=10000)
