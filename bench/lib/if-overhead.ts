@@ -1,18 +1,10 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { LoadedBundle } from '../../src/bundle/load-bundle.js';
 import { routePlanFor } from '../../src/engine/route-plan.js';
 import { type EngineLogger, WorkerHost } from '../../src/engine/worker-host.js';
+import { inside, type ProfileEvent, takeOrtProfile } from './ort-profile.js';
 import { table } from './stats.js';
-
-interface ProfileEvent {
-  cat: string;
-  name: string;
-  ts: number;
-  dur: number;
-  args: { op_name?: string };
-}
 
 export interface OverheadRow {
   stitchId: number;
@@ -70,12 +62,7 @@ export async function measureIfOverhead(args: {
   } finally {
     await host.close(); // ORT writes the profile when the session is released
   }
-  const file = (await readdir(args.outDir)).find((f) => f.startsWith(path.basename(prefix)));
-  if (file === undefined) throw new Error(`no ORT profile written with prefix ${prefix}`);
-  const events = JSON.parse(await readFile(path.join(args.outDir, file), 'utf8')) as ProfileEvent[];
-  await rm(path.join(args.outDir, file));
-  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
-  const nodes = events.filter((e) => e.cat === 'Node');
+  const { runs, nodes } = await takeOrtProfile(prefix);
   const rows = runs
     .map((run, i) => ({ run, shape: order[i]! }))
     .filter((_, i) => i % 2 === 1)
@@ -94,7 +81,6 @@ export async function measureIfOverhead(args: {
 }
 
 function overheadOf(run: ProfileEvent, nodes: readonly ProfileEvent[], shape: { stitchId: number; batch: number }): OverheadRow {
-  const inside = (outer: ProfileEvent, e: ProfileEvent) => e !== outer && e.ts >= outer.ts && e.ts + e.dur <= outer.ts + outer.dur;
   const inRun = nodes.filter((e) => inside(run, e));
   const ifs = inRun.filter((e) => e.args.op_name === 'If');
   const topIfs = ifs.filter((e) => !ifs.some((outer) => inside(outer, e)));
