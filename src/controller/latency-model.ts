@@ -12,6 +12,13 @@ export interface LatencyModelOptions {
   window: number;
   /** Observations older than this (ms) leave the windows, so a correction that stops being refreshed decays. */
   maxAgeMs: number;
+  /**
+   * A correction more than this factor above its reference (the task-wide one for a stitch's window, the profile
+   * for the task-wide window) is a spell (cold start, stall, contention) and forgets by age; closer, it is the
+   * noise margin and is kept however old (dropping it cost ~1 pt of SLO attainment after idle gaps of bursty
+   * traffic in `bench:controller`).
+   */
+  spellRatio: number;
   /** Quantile of observed/base ratios used as the correction factor (high → conservative). */
   quantile: number;
   /** Observations a window needs before its correction is trusted. */
@@ -45,6 +52,7 @@ export interface LatencyModelOptions {
 export const DEFAULT_LATENCY_OPTIONS: Readonly<LatencyModelOptions> = Object.freeze({
   window: 64,
   maxAgeMs: 30_000,
+  spellRatio: 1.5,
   quantile: 0.98,
   minSamples: 4,
   versionThreshold: 0.05,
@@ -239,14 +247,15 @@ export class LatencyModel implements LatencyEstimator {
     };
     for (const [task, state] of this.tasks) {
       // The task-wide window is the noise margin of every key without its own: it forgets by age only once
-      // no batch at all ran for maxAgeMs (idle, or every request refused), else by count.
-      if ((state.all.newestMs ?? Number.POSITIVE_INFINITY) < cutoff) sweep(state.all);
+      // no batch at all ran for maxAgeMs (idle, or every request refused) and it holds a spell, else by count.
+      const spell = this.options.spellRatio;
+      if ((state.all.newestMs ?? Number.POSITIVE_INFINITY) < cutoff && state.all.raw > spell) sweep(state.all);
       oldest = Math.min(oldest, state.all.newestMs ?? Number.POSITIVE_INFINITY);
-      // A stitch's own window forgets by age only while it is more pessimistic than the task-wide one: that
-      // is the case that feeds itself; a key predicted no slower than the rest is chosen and so refreshed.
+      // A stitch's own window forgets by age only while it is a spell above the task-wide one: that is the case
+      // that feeds itself; a key predicted no slower than the rest is chosen and so refreshed.
       const taskWide = state.all.size >= this.options.minSamples ? state.all.raw : 1;
       for (const window of state.perKey.values()) {
-        if (window.size > 0 && window.raw > taskWide) sweep(window);
+        if (window.size > 0 && window.raw > taskWide * spell) sweep(window);
         oldest = Math.min(oldest, window.oldestMs ?? Number.POSITIVE_INFINITY);
       }
       this.publishChanges(task, state, undefined, undefined);

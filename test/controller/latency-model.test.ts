@@ -115,3 +115,12 @@ test('profiles from JSON are validated', () => {
   assert.throws(() => profileFromJson([]), /object/);
   assert.ok(POINTS.length > 0);
 });
+
+test('an idle gap keeps the noise margin; only a spell (above spellRatio) forgets by age', () => {
+  const model = new LatencyModel(makeCatalog(), makeProfile(), { maxAgeMs: 10_000 });
+  const base = model.base('classify', 2, 1);
+  for (let i = 0; i < 8; i++) model.observe('classify', 2, 1, base * (i % 2 === 0 ? 1.0 : 1.1), i * 100);
+  model.advanceTo(60_000); // a long quiet spell of bursty traffic
+  close(model.correction('classify', 2, 1), 1.1);
+  close(model.correction('classify', 0, 1), 1.1, 1e-9);
+});
