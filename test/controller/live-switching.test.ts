@@ -107,7 +107,7 @@ test('adaptive: cheaper stitches while a burst keeps the queue long, the most ac
   const stitches = (m: Map<number, number>): string => [...m].map(([id, n]) => `#${id}×${n}`).join(' ');
   t.diagnostic(`idle: ${stitches(diff(m1, m0))}; burst: ${stitches(diff(m2, m1))} (${statuses(burst)}); after: ${stitches(diff(m4, m3))}`);
 
-  for (const a of [...before, ...afterwards]) assert.equal(a.status, 200, 'an idle server answers every request');
+  for (const a of [...before, ...afterwards]) assert.equal(a.status, 200, `an idle server answers every request (before: ${statuses(before)}; after: ${statuses(afterwards)})`);
   const idleCost = mean(servedCosts(before));
   const burstCosts = servedCosts(burst);
   const afterCost = mean(servedCosts(afterwards));
