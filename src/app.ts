@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import arrivalAdmission from '../routes/plugins/arrival-admission.js';
 import errorHandling, { asServiceError, sendError, type DrainBounds } from '../routes/plugins/error-handler.js';
 import imageBody from '../routes/plugins/image-body.js';
 import openapi from '../routes/plugins/openapi.js';
@@ -78,11 +79,13 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     reply.header('x-request-id', request.id);
   });
   app.addHook('onClose', async () => {
+    services.monitor.stop();
     await services.runtime.close();
   });
 
   await app.register(requestContext, { services });
   await app.register(errorHandling, { metrics: services.metrics, drain });
+  await app.register(arrivalAdmission, { services, drain });
   await app.register(imageBody, { limits: config.limits });
   if (config.server.docs) await app.register(openapi);
   await app.register(healthRoutes);

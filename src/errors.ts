@@ -26,6 +26,7 @@ export const ERRORS = {
   REQUEST_TIMEOUT: { status: 408, title: 'The client did not send the body in time.' },
   DEADLINE_UNMEETABLE: { status: 429, title: 'No stitch can meet the deadline given the current load; retry later.' },
   QUEUE_FULL: { status: 429, title: 'The queue is full; retry later.' },
+  OVERLOADED: { status: 429, title: 'Too many requests are in progress or the server is running behind; retry later.' },
   CLIENT_CLOSED: { status: 499, title: 'The client went away before the request was computed; it was dropped.' },
   DEADLINE_EXCEEDED: { status: 504, title: 'The deadline passed while the request was queued; it was not computed.' },
   NOT_READY: { status: 503, title: 'The model is loading or warming up.' },

@@ -79,7 +79,7 @@ export function sendAnswer(
 }
 
 /**
- * The shared path of the four v1 task endpoints, counted in flight for graceful shutdown: validate options →
+ * The shared path of the four v1 task endpoints (counted in flight from arrival): validate options →
  * read the image → infer (admission, preprocess, queue, engine) → render the task answer → send.
  * `prepare` runs before anything is read (content negotiation) and returns the renderer.
  */
@@ -89,35 +89,34 @@ export async function handleTask(
   task: TaskName,
   prepare: () => (outcome: InferenceOutcome) => TaskAnswer | Promise<TaskAnswer>,
 ): Promise<FastifyReply> {
+  // Counted in flight since arrival (routes/plugins/arrival-admission.ts).
   const { services } = request.server;
-  return services.inflight.track(async () => {
-    const query = request.query as OptionsQuery;
-    const budgetHeader = request.headers['x-latency-budget-ms'];
-    const options = parseRequestOptions(
-      {
-        budgetHeader: Array.isArray(budgetHeader) ? budgetHeader[0] : budgetHeader,
-        slaMs: query.sla_ms,
-        quality: query.quality,
-        stitch: query.stitch,
-        minAccuracy: query.min_accuracy,
-        maxGflops: query.max_gflops,
-      },
-      services.config.controller.deadlines[task],
-    );
-    const render = prepare();
-    const image: ImageInput = { kind: 'encoded', bytes: await readImageBody(request) };
-    const outcome = await services.inference.infer({
-      id: request.id,
-      task,
-      arrivalMs: request.arrivalMs,
-      input: { kind: 'image', image },
-      options,
-      signal: clientGone(reply),
-    });
-    const started = performance.now();
-    const answer = await render(outcome);
-    const postprocessMs = performance.now() - started;
-    services.metrics.postprocessDuration.observe({ task }, postprocessMs / 1000);
-    return sendAnswer(request, reply, outcome, answer, postprocessMs, options.budgetMs);
+  const query = request.query as OptionsQuery;
+  const budgetHeader = request.headers['x-latency-budget-ms'];
+  const options = parseRequestOptions(
+    {
+      budgetHeader: Array.isArray(budgetHeader) ? budgetHeader[0] : budgetHeader,
+      slaMs: query.sla_ms,
+      quality: query.quality,
+      stitch: query.stitch,
+      minAccuracy: query.min_accuracy,
+      maxGflops: query.max_gflops,
+    },
+    services.config.controller.deadlines[task],
+  );
+  const render = prepare();
+  const image: ImageInput = { kind: 'encoded', bytes: await readImageBody(request) };
+  const outcome = await services.inference.infer({
+    id: request.id,
+    task,
+    arrivalMs: request.arrivalMs,
+    input: { kind: 'image', image },
+    options,
+    signal: clientGone(reply),
   });
+  const started = performance.now();
+  const answer = await render(outcome);
+  const postprocessMs = performance.now() - started;
+  services.metrics.postprocessDuration.observe({ task }, postprocessMs / 1000);
+  return sendAnswer(request, reply, outcome, answer, postprocessMs, options.budgetMs);
 }

@@ -45,7 +45,7 @@ interface TaskRoute<Q extends Type.TSchema> {
 function taskRoute<Q extends Type.TSchema>(app: FastifyInstance, route: TaskRoute<Q>): void {
   const { task, summary, querystring, response, prepare } = route;
   app.post(`/v1/${task}`, {
-    config: { task },
+    config: { task, inference: true },
     schema: { tags: ['tasks'], summary, querystring, headers: RequestOptionsHeaders, response },
     // The querystring was validated (and defaulted) against `querystring` before the handler runs.
     handler: (request, reply) => handleTask(request, reply, task, () => prepare(request.query as Type.Static<Q>, request.headers.accept)),

@@ -66,54 +66,54 @@ export default async function kserveRoutes(app: FastifyInstance, options: { mode
   app.get('/v2/models/:name/ready', { schema: { tags, summary: 'Model readiness', params: ModelParams } }, ready);
   app.get('/v2/models/:name/versions/:version/ready', { schema: { tags, summary: 'Model readiness', params: ModelVersionParams } }, ready);
 
-  const infer = (request: FastifyRequest, reply: FastifyReply) =>
-    app.services.inflight.track(async () => {
-      const name = checkModel(request);
-      const body = request.body as Type.Static<typeof InferRequest>;
-      const parameters = body.parameters ?? {};
-      const task: TaskName = parameters.task ?? runtime.tasks()[0] ?? 'classify';
-      const spec = inference.taskSpec(task);
-      const options = parseRequestOptions(
-        {
-          slaMs: parameters.sla_ms,
-          budgetHeader: typeof request.headers['x-latency-budget-ms'] === 'string' ? request.headers['x-latency-budget-ms'] : undefined,
-          quality: parameters.quality === undefined ? undefined : String(parameters.quality),
-          stitch: parameters.stitch,
-          minAccuracy: parameters.min_accuracy,
-          maxGflops: parameters.max_gflops,
-        },
-        config.controller.deadlines[task],
-      );
-      const wanted = body.outputs?.map((o) => o.name) ?? spec.outputs;
-      const unknown = wanted.filter((o) => !spec.outputs.includes(o));
-      if (unknown.length > 0) throw new ServiceError('INVALID_TENSOR', `Task ${task} has no output ${unknown.join(', ')}; its outputs are ${spec.outputs.join(', ')}.`);
-      const input = decodeInput(body.inputs[0]!, spec, config.limits.pixels);
-      const outcome = await inference.infer({ id: request.id, task, arrivalMs: request.arrivalMs, input, options, signal: clientGone(reply) });
-      const started = performance.now();
-      const outputs = wanted.map((output) => responseTensor(output, outcome.outputs[output]!));
-      const postprocessMs = performance.now() - started;
-      metrics.postprocessDuration.observe({ task }, postprocessMs / 1000);
-      const { timing, deadlineMet } = finishAnswer(request, reply, outcome, postprocessMs, options.budgetMs);
-      return {
-        model_name: name,
-        model_version: MODEL_VERSION,
-        id: body.id ?? request.id,
-        parameters: {
-          task,
-          stitch_id: outcome.stitch.id,
-          stitch_kind: outcome.stitch.kind,
-          gflops: outcome.stitch.gflops,
-          batch_size: outcome.batchSize,
-          deadline_met: deadlineMet,
-          queue_ms: timing.queueMs,
-          preprocess_ms: timing.preprocessMs,
-          inference_ms: timing.inferenceMs,
-          total_ms: timing.totalMs,
-        },
-        outputs,
-      };
-    });
+  // Counted in flight since arrival (routes/plugins/arrival-admission.ts).
+  const infer = async (request: FastifyRequest, reply: FastifyReply) => {
+    const name = checkModel(request);
+    const body = request.body as Type.Static<typeof InferRequest>;
+    const parameters = body.parameters ?? {};
+    const task: TaskName = parameters.task ?? runtime.tasks()[0] ?? 'classify';
+    const spec = inference.taskSpec(task);
+    const options = parseRequestOptions(
+      {
+        slaMs: parameters.sla_ms,
+        budgetHeader: typeof request.headers['x-latency-budget-ms'] === 'string' ? request.headers['x-latency-budget-ms'] : undefined,
+        quality: parameters.quality === undefined ? undefined : String(parameters.quality),
+        stitch: parameters.stitch,
+        minAccuracy: parameters.min_accuracy,
+        maxGflops: parameters.max_gflops,
+      },
+      config.controller.deadlines[task],
+    );
+    const wanted = body.outputs?.map((o) => o.name) ?? spec.outputs;
+    const unknown = wanted.filter((o) => !spec.outputs.includes(o));
+    if (unknown.length > 0) throw new ServiceError('INVALID_TENSOR', `Task ${task} has no output ${unknown.join(', ')}; its outputs are ${spec.outputs.join(', ')}.`);
+    const input = decodeInput(body.inputs[0]!, spec, config.limits.pixels);
+    const outcome = await inference.infer({ id: request.id, task, arrivalMs: request.arrivalMs, input, options, signal: clientGone(reply) });
+    const started = performance.now();
+    const outputs = wanted.map((output) => responseTensor(output, outcome.outputs[output]!));
+    const postprocessMs = performance.now() - started;
+    metrics.postprocessDuration.observe({ task }, postprocessMs / 1000);
+    const { timing, deadlineMet } = finishAnswer(request, reply, outcome, postprocessMs, options.budgetMs);
+    return {
+      model_name: name,
+      model_version: MODEL_VERSION,
+      id: body.id ?? request.id,
+      parameters: {
+        task,
+        stitch_id: outcome.stitch.id,
+        stitch_kind: outcome.stitch.kind,
+        gflops: outcome.stitch.gflops,
+        batch_size: outcome.batchSize,
+        deadline_met: deadlineMet,
+        queue_ms: timing.queueMs,
+        preprocess_ms: timing.preprocessMs,
+        inference_ms: timing.inferenceMs,
+        total_ms: timing.totalMs,
+      },
+      outputs,
+    };
+  };
   const inferSchema = { tags, summary: 'Inference (one image per request)', body: InferRequest, response: { 200: InferResponse, ...errors } };
-  app.post('/v2/models/:name/infer', { schema: { ...inferSchema, params: ModelParams } }, infer);
-  app.post('/v2/models/:name/versions/:version/infer', { schema: { ...inferSchema, params: ModelVersionParams } }, infer);
+  app.post('/v2/models/:name/infer', { config: { inference: true }, schema: { ...inferSchema, params: ModelParams } }, infer);
+  app.post('/v2/models/:name/versions/:version/infer', { config: { inference: true }, schema: { ...inferSchema, params: ModelVersionParams } }, infer);
 }

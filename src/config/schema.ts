@@ -35,6 +35,19 @@ const LimitsSchema = Type.Object(
   {
     bodyBytes: Type.Integer({ minimum: 1024, maximum: 1 << 30, default: 8 * 1024 * 1024, description: 'largest request body (bytes)' }),
     pixels: Type.Integer({ minimum: 1, maximum: 1 << 30, default: 25_000_000, description: 'largest image (width × height), checked before decoding' }),
+    inflight: Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 64,
+      description: 'most task requests between arrival and answer (upload, decode, queue, inference, rendering); more → 429 OVERLOADED before the body is read',
+    }),
+    eventLoopDelayMs: Milliseconds('while requests are being refused anyway (open-loop overload), event-loop lag above which new task requests are refused 429 OVERLOADED before their body is read (from 4 in flight on)', 250),
+    eventLoopUtilization: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 0.75,
+      description: 'while requests are being refused anyway, main-thread busy share (over the last ~0.5 s) above which new task requests are refused 429 OVERLOADED before their body is read (from 4 in flight on), keeping headroom to read and refuse the excess; 1 disables',
+    }),
     multipart: Type.Object(
       {
         parts: Type.Integer({ minimum: 1, maximum: 100, default: 8, description: 'most parts (files + fields) in one multipart body' }),

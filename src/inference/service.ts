@@ -74,6 +74,18 @@ export class InferenceService {
     return spec;
   }
 
+  /**
+   * Admission before the body is read: throws what the scheduler would refuse a request of `task` with
+   * `budgetMs` with (DEADLINE_UNMEETABLE, QUEUE_FULL, NOT_READY, DRAINING, UNSUPPORTED_TASK) even at the
+   * cheapest stitch and with no constraints. That is the most permissive case, so a request refused here would
+   * have been refused after decoding too; hints and constraints are checked again by `infer`.
+   */
+  precheckArrival(request: { id: string; task: TaskName; arrivalMs: number; budgetMs: number }): void {
+    this.taskSpec(request.task);
+    const { id, task, arrivalMs, budgetMs } = request;
+    this.runtime.parts.scheduler.precheck({ id, task, arrivalMs, deadlineMs: arrivalMs + budgetMs });
+  }
+
   /** Runs one request end to end up to the raw outputs. Throws ServiceError with a registry code. */
   async infer(request: InferenceRequest): Promise<InferenceOutcome> {
     const { task, options } = request;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { ServiceMetrics } from '../metrics/index.js';
 import { Preprocessor } from '../preprocess/index.js';
+import { EventLoopMonitor } from './event-loop-monitor.js';
 import { InflightTracker } from './inflight.js';
 import { warmUpPreprocessing } from './preprocess-warmup.js';
 import { InferenceRuntime } from './runtime.js';
@@ -15,6 +16,8 @@ export interface Services {
   inference: InferenceService;
   preprocessor: Preprocessor;
   inflight: InflightTracker;
+  /** Main-thread lag and cost per request, read by load shedding at every arrival; stopped by `close()`. */
+  monitor: EventLoopMonitor;
   /** Loads and warms the bundle (engine, profile) and the image decoders; readiness turns true when it resolves. */
   start(): Promise<void>;
   /** Stops taking work (ready → false, new work → 503 DRAINING) and resolves when every accepted request is answered. */
@@ -26,6 +29,8 @@ export function createServices(config: Config, logger: Logger): Services {
   const metrics = new ServiceMetrics();
   const runtime = new InferenceRuntime({ engine: config.engine, controller: config.controller, metrics, logger });
   const preprocessor = new Preprocessor(config.limits.pixels);
+  const monitor = new EventLoopMonitor();
+  monitor.start();
   const inflight = new InflightTracker((count) => metrics.inflight.set(count));
   return {
     config,
@@ -34,6 +39,7 @@ export function createServices(config: Config, logger: Logger): Services {
     inference: new InferenceService(runtime, preprocessor, metrics),
     preprocessor,
     inflight,
+    monitor,
     async start() {
       await runtime.start(async ({ manifest, latency }) => {
         const samples = await warmUpPreprocessing(preprocessor, manifest, latency);

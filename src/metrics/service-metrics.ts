@@ -61,6 +61,12 @@ export class ServiceMetrics {
     help: 'Task requests accepted and not yet answered (the autoscaler signal per pod).',
     registers: [this.registry],
   });
+  readonly shedRequests = new Counter({
+    name: name('shed_requests_total'),
+    help: 'Task requests refused at arrival, before their body was read, by cause: inflight_limit, event_loop_delay, event_loop_utilization, deadline.',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
   readonly queueDuration = this.#taskSeconds('queue_duration_seconds', 'Time a request waited in the queue between preprocessing and the start of its batch (s).');
   readonly preprocessDuration = this.#taskSeconds('preprocess_duration_seconds', 'Image decode, resize and normalisation time per request (s).');
   readonly postprocessDuration = this.#taskSeconds('postprocess_duration_seconds', 'Time to turn model outputs into the answer (top-k, masks, maps, boxes, PNG encoding) per request (s).');

@@ -1,14 +1,22 @@
 /**
  * Overload on the real server process: capacity is measured first (the engine's warm-up profile via
- * GET /v1/stitches, and the whole service's closed-loop throughput; the smaller one counts), then an open-loop
- * burst at 12.5 × capacity (the assertion is ≥ 10× achieved) runs for 3 s. Each property is its own test on the
- * one measured run. Properties that fail because of open, reported product bugs (.notes/reliability.md R7, R8)
- * are `todo` tests: they run and print their numbers, and fail the suite only once they are un-todo'd.
+ * GET /v1/stitches, and the whole service's closed-loop throughput; the smaller one counts), then how fast the
+ * server can refuse (closed loop of requests with a 1 ms budget, refused at arrival), then an open-loop burst at
+ * 12.5 × capacity (the assertion is ≥ 10× achieved) runs for 3 s. Each property is its own test on the one
+ * measured run. Properties that fail because of open, reported product bugs (.notes/reliability.md R7) are
+ * `todo` tests: they run and print their numbers, and fail the suite only once they are un-todo'd.
+ *
+ * Timing bounds (refusals within 1 s, accepted answers within their 1 s budget by the client's clock, no 504
+ * for admitted requests) hold only on a machine that can refuse the burst with room to spare and serve a few
+ * requests well within the budget: a CPU-starved process (a shared machine under a higher-priority job) cannot,
+ * however cheaply it sheds. Those three tests skip, saying so, when the measured refusal rate is below
+ * REFUSAL_HEADROOM × the burst rate or the service capacity below MIN_CAPACITY_PER_S; the rest always run.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { testConfig } from '../helpers/app.js';
 import { fixtureImage } from '../helpers/images.js';
+import { SHED_MIN_INFLIGHT } from '../../src/inference/load-shedding.js';
 import { runOverload, type OverloadReport } from './lib/overload.js';
 import { spawnServer, type ServerProcess } from './lib/server-process.js';
 
@@ -18,7 +26,13 @@ const BUDGET_MS = 1_000;
 const PATH = '/v1/segment?format=overlay';
 const FACTOR = 12.5;
 const R7 = 'R7 (open): a slow spell latches the latency model, every later request is refused 429 even when idle';
-const R8 = 'R8 (open): admission bounds only the engine queue; a burst saturates the event loop (decode, post-processing), requests wait unseen before the server reads them, the accept backlog overflows';
+/** Refusal capacity ÷ burst rate needed for the timing bounds to be testable on this machine. */
+const REFUSAL_HEADROOM = 2;
+/**
+ * Least service capacity (answers/s) for the timing bounds to be testable: the few requests the server always
+ * lets in (SHED_MIN_INFLIGHT) must fit in half the budget even when each takes the machine's full service time.
+ */
+const MIN_CAPACITY_PER_S = (2 * SHED_MIN_INFLIGHT * 1000) / BUDGET_MS;
 
 describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 }, () => {
   let server: ServerProcess;
@@ -36,6 +50,7 @@ describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 },
       url: server.url,
       pid: server.child.pid!,
       shot: () => ({ method: 'POST', path: PATH, headers: { 'content-type': 'image/jpeg' }, body: jpeg, transport: 'keepalive' }),
+      refusalShot: () => ({ method: 'POST', path: PATH, headers: { 'content-type': 'image/jpeg', 'x-latency-budget-ms': '1' }, body: jpeg, transport: 'keepalive' }),
       task: 'segment',
       route: '/v1/segment',
       queueBound: config.controller.queueBound,
@@ -50,12 +65,21 @@ describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 },
     const { burst, queue, memory, recovery } = report;
     const r = (x: number) => Math.round(x);
     // One line each, for the README numbers.
-    console.log(`# capacity: engine profile ${r(report.engineCapacityPerS)}/s, service ${r(report.measuredCapacityPerS)}/s; burst target ${r(report.targetRatePerS)}/s, achieved ${r(report.achievedRatePerS)}/s (${(report.achievedRatePerS / report.capacityPerS).toFixed(1)}×)`);
+    console.log(`# capacity: engine profile ${r(report.engineCapacityPerS)}/s, service ${r(report.measuredCapacityPerS)}/s, refusals ${r(report.refusalCapacityPerS)}/s; burst target ${r(report.targetRatePerS)}/s, achieved ${r(report.achievedRatePerS)}/s (${(report.achievedRatePerS / report.capacityPerS).toFixed(1)}×)`);
     console.log(`# burst: ${burst.requests} requests ${JSON.stringify(burst.answers)}; 429 after p50 ${r(burst.rejectionMs.p50)} / p99 ${r(burst.rejectionMs.p99)} ms; accepted p50 ${r(burst.acceptedMs.p50)} / p99 ${r(burst.acceptedMs.p99)} ms (server's own p99 ${r(burst.acceptedServerMs.p99)} ms); deadline met ${(100 * burst.acceptedMetDeadlineClient).toFixed(1)} % by the client's clock, ${(100 * burst.acceptedMetDeadline).toFixed(1)} % by the server's`);
-    console.log(`# server counted ${report.server.answersCounted} answers, ${report.server.inflightAfter} in flight after; resets ${burst.lost} ${JSON.stringify(burst.lostExamples.slice(0, 2))}`);
+    console.log(`# server counted ${report.server.answersCounted} answers, ${report.server.inflightAfter} in flight after; resets ${burst.resets}, client timeouts ${burst.timedOut} ${JSON.stringify(burst.lostExamples.slice(0, 2))}`);
     console.log(`# queue depth max ${queue.maxDepth} (bound ${queue.bound}), in flight max ${queue.maxInflight}; RSS ${r(memory.baselineRssMB)} → peak ${r(memory.peakRssMB)} MB; recovery ${r(recovery.ms)} ms (normal request ${recovery.normalStatus}, queue ${recovery.queueDepthAfter})`);
   });
   after(() => server?.kill());
+
+  /** Skips `t` (saying why) when this machine cannot refuse the burst with room to spare or serves too slowly. */
+  const skipWithoutHeadroom = (t: TestContext): boolean => {
+    const headroom = report.refusalCapacityPerS / report.achievedRatePerS;
+    if (headroom >= REFUSAL_HEADROOM && report.capacityPerS >= MIN_CAPACITY_PER_S) return false;
+    const refusals = `it refuses ${report.refusalCapacityPerS.toFixed(0)}/s for a burst of ${report.achievedRatePerS.toFixed(0)}/s (needs ${REFUSAL_HEADROOM}×)`;
+    t.skip(`machine too slow to test: ${refusals}, serves ${report.capacityPerS.toFixed(1)}/s (needs ${MIN_CAPACITY_PER_S}/s)`);
+    return true;
+  };
 
   test('the burst reached ≥ 10× capacity', () => {
     assert.ok(report.achievedRatePerS >= 10 * report.capacityPerS, `${report.achievedRatePerS.toFixed(0)}/s < 10 × ${report.capacityPerS.toFixed(0)}/s`);
@@ -67,7 +91,7 @@ describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 },
     assert.equal(report.server.answersCounted, answered, `server counted ${report.server.answersCounted} answers, client received ${answered}`);
   });
 
-  test('no connection is reset', { todo: R8 }, () => {
+  test('no connection is reset, every request is answered', () => {
     assert.equal(report.burst.lost, 0, JSON.stringify(report.burst.lostExamples));
   });
 
@@ -80,8 +104,7 @@ describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 },
     assert.equal(report.burst.rejectedWithoutRetryAfter, 0);
   });
 
-  // On a saturated shared machine the excess can be lost to connection resets before admission sees it (R8).
-  test('excess requests are refused with 429 (not reset)', { todo: R8 }, () => {
+  test('excess requests are refused with 429 (not reset)', () => {
     assert.ok(report.burst.rejected429 > 0, 'some requests were refused');
   });
 
@@ -89,15 +112,19 @@ describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 },
     assert.ok(report.memory.peakRssMB <= report.memory.baselineRssMB + 512, `${report.memory.peakRssMB.toFixed(0)} MB`);
   });
 
-  test('every answer is 200 or 429: no 5xx (DEADLINE_EXCEEDED) under overload', { todo: R8 }, () => {
+  test('every answer is 200 or 429: no 5xx (DEADLINE_EXCEEDED) under overload', (t) => {
+    if (skipWithoutHeadroom(t)) return;
     assert.equal(report.burst.other, 0, JSON.stringify(report.burst.answers));
   });
 
-  test('refusals come at once (p99 ≤ 1 s after the request was written)', { todo: R8 }, () => {
+  test('refusals come at once (p99 ≤ 1 s after the request was written)', (t) => {
+    if (skipWithoutHeadroom(t)) return;
     assert.ok(report.burst.rejectionMs.p99 <= 1_000, `p99 ${report.burst.rejectionMs.p99.toFixed(0)} ms`);
   });
 
-  test('accepted requests meet their deadline at the stated rate (≥ 99 %, client clock)', { todo: R8 }, () => {
+  test('accepted requests meet their deadline at the stated rate (≥ 99 %, client clock)', (t) => {
+    if (skipWithoutHeadroom(t)) return;
+    assert.ok(report.burst.accepted > 0, 'some requests were accepted');
     assert.ok(report.burst.acceptedMetDeadlineClient >= 0.99, `${(100 * report.burst.acceptedMetDeadlineClient).toFixed(1)} %`);
   });
 

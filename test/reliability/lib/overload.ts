@@ -11,6 +11,11 @@ export interface OverloadOptions {
   pid: number;
   /** The request every client sends (a normal, valid request). */
   shot(): Shot;
+  /**
+   * A request the server refuses at arrival, before reading its body (e.g. the same one with a 1 ms budget):
+   * measures how fast the server can refuse, the ceiling of what it can answer "at once" under overload.
+   */
+  refusalShot?(): Shot;
   task: string;
   /** The route template the shots hit (label of stitchserve_http_requests_total), e.g. /v1/segment. */
   route: string;
@@ -36,6 +41,8 @@ export interface OverloadReport {
   measuredCapacityPerS: number;
   /** min of the two: what the burst is a multiple of. */
   capacityPerS: number;
+  /** Refusals/s the server answered to `refusalShot` under closed-loop load (NaN without one). */
+  refusalCapacityPerS: number;
   targetRatePerS: number;
   achievedRatePerS: number;
   burst: {
@@ -55,7 +62,10 @@ export interface OverloadReport {
     acceptedServerMs: { p50: number; p99: number; max: number };
     /** Answers that are neither 200 nor 429 (e.g. 504 DEADLINE_EXCEEDED), and requests with no answer. */
     other: number;
+    /** Requests with no answer: `resets` (the connection was reset or closed under it) + `timedOut` (client gave up). */
     lost: number;
+    resets: number;
+    timedOut: number;
     /** The first few lost requests: when they were sent (ms after the burst began) and the transport error. */
     lostExamples: { sentMs: number; writtenMs: number; error: string | undefined }[];
   };
@@ -120,6 +130,14 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
     const capacityRecords = await capacityRun.stop();
     const measuredCapacityPerS = (capacityRecords.filter((r) => r.status === 200).length * 1000) / (performance.now() - capacityStart);
     const capacityPerS = Math.min(engineCapacityPerS, measuredCapacityPerS);
+    let refusalCapacityPerS = Number.NaN;
+    if (options.refusalShot !== undefined) {
+      const refusalRun = closedLoop(origin, agent, options.capacityClients, options.refusalShot, 30_000);
+      const refusalStart = performance.now();
+      await sleep(1_000);
+      const refused = (await refusalRun.stop()).filter((r) => r.status === 429).length;
+      refusalCapacityPerS = (refused * 1000) / (performance.now() - refusalStart);
+    }
     await sleep(500);
 
     const baseline = sampleMemory(options.pid).stop().lastRss;
@@ -157,6 +175,7 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
       engineCapacityPerS,
       measuredCapacityPerS,
       capacityPerS,
+      refusalCapacityPerS,
       targetRatePerS,
       achievedRatePerS: burst.achievedRatePerS,
       burst: {
@@ -172,6 +191,8 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
         acceptedServerMs: summary(accepted.flatMap((r) => (r.serverTotalMs === undefined ? [] : [r.serverTotalMs]))),
         other: records.filter((r) => r.status !== 200 && r.status !== 429 && r.status !== 0).length,
         lost: records.filter((r) => r.status === 0).length,
+        resets: records.filter((r) => r.status === 0 && !r.error?.startsWith('no answer within')).length,
+        timedOut: records.filter((r) => r.status === 0 && r.error?.startsWith('no answer within') === true).length,
         lostExamples: records
           .filter((r) => r.status === 0)
           .slice(0, 5)

@@ -1,0 +1,83 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { TaskName } from '../../src/bundle/manifest.js';
+import { parseRequestOptions, shedAtArrival, type Services } from '../../src/inference/index.js';
+import { sendError, type DrainBounds } from './error-handler.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route runs inference: it is counted in flight from arrival and may be refused before its body is read. */
+    inference?: boolean;
+  }
+  interface FastifyRequest {
+    /** Refused by load shedding at arrival (its body was drained, never parsed). */
+    shedAtArrival: boolean;
+  }
+}
+
+/**
+ * The request's latency budget as far as it is known before the body: the X-Latency-Budget-Ms header or the
+ * sla_ms query parameter (validated as the handler will), else the task's default. Undefined when the task is
+ * not known yet (KServe: it is in the body) or the value is invalid (the handler answers that with a 400).
+ */
+function budgetBeforeBody(request: FastifyRequest, task: TaskName | undefined, services: Services): number | undefined {
+  if (task === undefined) return undefined;
+  const header = request.headers['x-latency-budget-ms'];
+  const sla = (request.query as Record<string, unknown> | undefined)?.['sla_ms'];
+  try {
+    const raw = { budgetHeader: Array.isArray(header) ? header[0] : header, slaMs: typeof sla === 'string' ? Number(sla) : undefined };
+    return parseRequestOptions(raw, services.config.controller.deadlines[task]).budgetMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Load shedding at arrival, for routes marked `config.inference` (R8): before the body is read or decoded, a
+ * task request is refused at once with 429 + Retry-After when the process is overloaded (`shedAtArrival`: in-flight
+ * bound, event-loop lag, main-thread backlog vs. its budget) or when the scheduler would refuse it anyway
+ * (`precheckArrival`). Otherwise it counts in flight until its answer is sent or its connection closes. Refusals
+ * read the (bounded) rest of the body before answering so the connection is not reset under the answer (R5).
+ */
+export default fp(
+  async function arrivalAdmission(app: FastifyInstance, options: { services: Services; drain: DrainBounds }) {
+    const { services, drain } = options;
+    const { inflight, monitor, metrics, config } = services;
+    app.decorateRequest('shedAtArrival', false);
+    app.addHook('onRequest', async (request, reply) => {
+      const { config: route } = request.routeOptions;
+      if (route.inference !== true) return;
+      // Counted first: a draining server answers DRAINING (thrown here) before any load verdict.
+      const release = inflight.enter();
+      reply.raw.once('finish', release).once('close', release);
+      const task = route.task;
+      const budgetMs = budgetBeforeBody(request, task, services);
+      const shed = shedAtArrival({ inflight: inflight.count - 1, loop: monitor.snapshot() }, config.limits, budgetMs);
+      if (shed !== undefined) {
+        release();
+        request.shedAtArrival = true;
+        monitor.requestShed();
+        metrics.shedRequests.inc({ cause: shed.cause });
+        request.log.debug({ code: shed.error.code, cause: shed.cause }, 'request shed at arrival');
+        return sendError(request, reply, shed.error, metrics, drain);
+      }
+      if (task !== undefined && budgetMs !== undefined) {
+        try {
+          services.inference.precheckArrival({ id: request.id, task, arrivalMs: request.arrivalMs, budgetMs });
+        } catch (err) {
+          // The scheduler's refusal, as cheap as a shed one; the error handler answers it (after draining the body).
+          release();
+          request.shedAtArrival = true;
+          monitor.requestShed();
+          throw err;
+        }
+      }
+      return undefined;
+    });
+    // Every answer but a shed one feeds the monitor's cost per served request (see EventLoopMonitor.msPerRequest).
+    app.addHook('onResponse', async (request) => {
+      if (!request.shedAtArrival) monitor.requestAnswered();
+    });
+  },
+  { name: 'arrival-admission', dependencies: ['request-context'] },
+);

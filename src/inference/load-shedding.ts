@@ -1,0 +1,93 @@
+import { ServiceError } from '../errors.js';
+import type { EventLoopSnapshot } from './event-loop-monitor.js';
+
+/** Limits of the arrival check (config `limits.inflight`, `.eventLoopDelayMs`, `.eventLoopUtilization`). */
+export interface SheddingLimits {
+  /** Most task requests between arrival and answer; the next one is refused OVERLOADED. */
+  inflight: number;
+  /** Event-loop lag (ms) above which new task requests are refused OVERLOADED. */
+  eventLoopDelayMs: number;
+  /** Main-thread busy share (0..1, last ~100 ms) above which new task requests are refused OVERLOADED; 1: never. */
+  eventLoopUtilization: number;
+}
+
+/** Why a request was shed at arrival: the `cause` label of `stitchserve_shed_requests_total`. */
+export type ShedCause = 'inflight_limit' | 'event_loop_delay' | 'event_loop_utilization' | 'deadline';
+
+/** The state a new task request arrives into. */
+export interface ArrivalLoad {
+  /** Task requests already in flight (not counting the new one). */
+  inflight: number;
+  loop: EventLoopSnapshot;
+}
+
+/** A refusal at arrival: the error to answer and the cause to count. */
+export interface Shed {
+  cause: ShedCause;
+  error: ServiceError;
+}
+
+/**
+ * Share of a request's budget the main-thread backlog may take. The rest is for what the backlog estimate
+ * does not see: the request's own decode, queue and engine time, and arrivals still unread in socket buffers.
+ */
+export const BACKLOG_BUDGET_SHARE = 0.5;
+
+/**
+ * The utilization and backlog checks apply only from this many requests in flight: below it, accepted work is
+ * not what keeps the main thread busy (a single large image, a GC pause or a co-located client can), and
+ * refusing would relieve nothing. It also guarantees progress: a few requests are always let in.
+ */
+export const SHED_MIN_INFLIGHT = 4;
+
+/** Seconds to suggest in Retry-After for a backlog of `ms` (≥ 1 s). */
+const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+const overloaded = (cause: ShedCause, message: string, retryAfterSeconds = 1): Shed => ({
+  cause,
+  error: new ServiceError('OVERLOADED', message, { retryAfterSeconds }),
+});
+
+/**
+ * Decides, before a task request's body is read, whether to refuse it at once (429 + Retry-After) because the
+ * process is overloaded, so that excess load costs almost nothing and what is accepted is answered in time.
+ * The main thread (HTTP parsing, routing, post-processing) must keep spare time: when accepted work saturates
+ * it, new connections wait unseen in the kernel's accept queue, refusals come late and the queue overflows
+ * (resets). A refusal costs a fraction of a millisecond, an accepted request tens of them, so the server keeps
+ * headroom by accepting only while the main thread is not too busy. Checks, cheapest first:
+ * - the in-flight bound (OVERLOADED): requests being uploaded, decoded, queued, run and rendered;
+ * - from SHED_MIN_INFLIGHT requests in flight on:
+ *   - while requests are being refused anyway (`loop.shedding`: demand exceeds what is admitted, the sign of an
+ *     open-loop overload; a closed loop of clients may saturate the main thread but waits for its answers and
+ *     builds no hidden queue, so it is not refused for that):
+ *     - event-loop lag above `eventLoopDelayMs` (OVERLOADED): the main thread is already behind;
+ *     - main-thread utilization (over the last ~0.5 s) above `eventLoopUtilization` (OVERLOADED): no
+ *       headroom is left to read and refuse the excess;
+ *   - the main-thread time the requests in flight and this one still need, plus the lag,
+ *     `lag + (inflight + 1) × msPerRequest`, above BACKLOG_BUDGET_SHARE of the request's budget
+ *     (DEADLINE_UNMEETABLE): it would be answered late. This acts before utilization rises, e.g. at the start
+ *     of a burst while the first requests are still decoding. `budgetMs` undefined (not known before the
+ *     body) skips it.
+ * Pure: the caller supplies the load and counts the outcome. Returns undefined to accept.
+ */
+export function shedAtArrival(load: ArrivalLoad, limits: SheddingLimits, budgetMs: number | undefined): Shed | undefined {
+  const { inflight, loop } = load;
+  if (inflight >= limits.inflight) return overloaded('inflight_limit', `${inflight} requests are in progress (limit ${limits.inflight}); retry later.`);
+  if (inflight < SHED_MIN_INFLIGHT) return undefined;
+  if (loop.shedding && loop.lagMs > limits.eventLoopDelayMs) {
+    return overloaded('event_loop_delay', `The server is ${Math.round(loop.lagMs)} ms behind (limit ${limits.eventLoopDelayMs} ms); retry later.`, retryAfter(loop.lagMs));
+  }
+  if (loop.shedding && loop.utilization > limits.eventLoopUtilization) {
+    const percent = (x: number) => Math.round(100 * x);
+    return overloaded('event_loop_utilization', `The server is ${percent(loop.utilization)} % busy (limit ${percent(limits.eventLoopUtilization)} %); retry later.`);
+  }
+  if (budgetMs === undefined) return undefined;
+  const predictedMs = loop.lagMs + (inflight + 1) * loop.msPerRequest;
+  if (predictedMs <= BACKLOG_BUDGET_SHARE * budgetMs) return undefined;
+  const error = new ServiceError(
+    'DEADLINE_UNMEETABLE',
+    `The ${inflight} requests in progress keep the server busy for about ${Math.round(predictedMs)} ms, too much of the ${budgetMs} ms budget; retry later.`,
+    { retryAfterSeconds: retryAfter(predictedMs) },
+  );
+  return { cause: 'deadline', error };
+}
