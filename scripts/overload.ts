@@ -41,6 +41,7 @@ try {
     url: server.url,
     pid: server.child.pid!,
     shot: () => ({ method: 'POST', path: values.path, headers: { 'content-type': type }, body: image, transport: 'keepalive' }),
+    refusalShot: () => ({ method: 'POST', path: values.path, headers: { 'content-type': type, 'x-latency-budget-ms': '1' }, body: image, transport: 'keepalive' }),
     task,
     route: values.path.split('?')[0]!,
     queueBound: config.controller.queueBound,
