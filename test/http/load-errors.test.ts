@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { errorOf, postImage, startApp, type RunningApp } from '../helpers/app.js';
 import { fixtureImage } from '../helpers/images.js';
 
@@ -29,6 +29,16 @@ describe('errors under load and engine failure (queue bound 1, engine stalled on
     fetch(`${s.url}/v1/classify${query}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(fixtureImage('scene.jpg')), ...init });
   /** Blocks the engine worker thread for `ms`, so the next batch waits behind it. */
   const stallEngine = (ms: number) => s.app.services.runtime.engine.simulateCrash('stall', ms);
+  // Each test stalls the engine on purpose, and the latency model learns from it: right after watching a 1.5 s
+  // batch it rightly refuses a 500 ms request at once (429) instead of queueing it. Every test here needs a server
+  // that expects normal batches, so it first waits, idle, until the stall is forgotten (overheads fade on the
+  // idle clock: 2 s grace, then a 2 s half-life; 10 s bring 1.5 s down to ~0.1 s).
+  const FORGET_STALL_MS = 10_000;
+  let stalledBefore = false;
+  beforeEach(async () => {
+    if (stalledBefore) await sleep(FORGET_STALL_MS);
+    stalledBefore = true;
+  });
 
   test('429 QUEUE_FULL with Retry-After when the bounded queue is full; accepted requests still finish', async () => {
     stallEngine(1500);
