@@ -44,7 +44,12 @@ describe(`demo page in headless Chromium (real app, ${path.basename(BUNDLE)})`, 
     let start = performance.now();
     // maxBatch 1: the tiny family's stitches differ in cost per request, but a batch of 8 costs about the same on
     // every stitch (overheads dominate), so with batching the controller rightly has nothing to trade.
-    server = await startApp({ after: (fn) => void closers.push(fn) }, { engine: { bundle: BUNDLE, maxBatch: 1 }, logging: { level: 'warn' } });
+    // A fresh profile (median of 5 runs per shape) instead of the shared test cache: its one-run entries, taken on a
+    // loaded machine, can rank the anchor as cheap as every stitch and leave the frontier a single point.
+    server = await startApp(
+      { after: (fn) => void closers.push(fn) },
+      { engine: { bundle: BUNDLE, maxBatch: 1, profileCacheDir: null, warmup: { runs: 5 } }, logging: { level: 'warn' } },
+    );
     timings.push(`app loaded and warmed in ${since(start)}`);
     start = performance.now();
     browser = await launchChromium();
@@ -91,11 +96,10 @@ describe(`demo page in headless Chromium (real app, ${path.basename(BUNDLE)})`, 
   }
 
   // On the tiny family the fixed per-batch overhead dwarfs every stitch's compute; the latency model carries it as
-  // an additive term (issue 5), so the controller knows how little a cheaper stitch saves per request. Still
-  // `todo`: this suite's app reads the shared test profile cache (one warm-up run per shape on a loaded machine),
-  // which can rank the anchor as cheap as every stitch, and then the frontier is one point and a burst can only
-  // be refused (4 of 5 runs passed on 11-28; test/controller/live-switching.test.ts profiles afresh instead).
-  test('a burst from the load panel changes the stitch distribution, and the live panel follows the server', { todo: 'flaky: the shared one-run test profile can leave the tiny family a one-point frontier' }, async (t) => {
+  // an additive term (issue 5), so the controller knows how little a cheaper stitch saves per request. `todo`:
+  // with a fresh profile it passed 6 of 7 runs on 11-28 at load ~10 (the failure: the burst was refused, not
+  // degraded, as in test/controller/live-switching.test.ts); it fails the suite again once that is reliable.
+  test('a burst from the load panel changes the stitch distribution, and the live panel follows the server', { todo: 'issue 5: refusals can crowd out degradation under machine load' }, async (t) => {
     // Segmentation: its stitches differ most in cost on the tiny family, so the controller has a real choice.
     await chooseTask(page, 'segment', WAIT_MS);
     await afterNextRun(page, () => page.click('#gallery button[data-file="scene-1.png"]'), WAIT_MS);
