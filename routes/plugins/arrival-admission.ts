@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TaskName } from '../../src/bundle/manifest.js';
 import { parseRequestOptions, shedAtArrival, type Services } from '../../src/inference/index.js';
+import { ServiceError } from '../../src/errors.js';
 import { sendError, type DrainBounds } from './error-handler.js';
 
 declare module 'fastify' {
@@ -50,6 +51,13 @@ export default fp(
       // Counted first: a draining server answers DRAINING (thrown here) before any load verdict.
       const release = inflight.enter();
       reply.raw.once('finish', release).once('close', release);
+      // An engine that is (re)starting answers NOT_READY before any load verdict: clients retrying it in a
+      // tight loop are not an overload, and 503 tells them (and load balancers) what is really going on.
+      if (!services.runtime.ready) {
+        release();
+        request.shedAtArrival = true;
+        throw new ServiceError('NOT_READY', 'The model is loading or restarting; retry shortly.', { retryAfterSeconds: 1 });
+      }
       const task = route.task;
       const budgetMs = budgetBeforeBody(request, task, services);
       const shed = shedAtArrival({ inflight: inflight.count - 1, loop: monitor.snapshot() }, config.limits, budgetMs);
@@ -68,7 +76,8 @@ export default fp(
           // The scheduler's refusal, as cheap as a shed one; the error handler answers it (after draining the body).
           release();
           request.shedAtArrival = true;
-          monitor.requestShed();
+          // Only load refusals (429) mean demand exceeds what is admitted; lifecycle 503s and 4xx do not.
+          if (err instanceof ServiceError && err.status === 429) monitor.requestShed();
           throw err;
         }
       }
