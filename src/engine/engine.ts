@@ -119,12 +119,13 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /**
    * Test hook: kill or disturb the worker. `terminate` ends the thread from outside; `exit` and `throw` make
-   * the worker exit or throw an uncaught exception; `stall` blocks the worker thread for `ms`.
+   * the worker exit or throw an uncaught exception; `stall` blocks the worker thread for `ms` (the promise
+   * resolves once it is blocked, between runs: terminating a worker inside a native ORT run aborts the process).
    */
-  simulateCrash(mode: 'terminate' | 'exit' | 'throw' | 'stall', ms = 0): void {
-    if (this.host === null) return;
-    if (mode === 'terminate') void this.host.terminate();
-    else this.host.debug(mode, ms);
+  simulateCrash(mode: 'terminate' | 'exit' | 'throw' | 'stall', ms = 0): Promise<void> {
+    if (this.host === null) return Promise.resolve();
+    if (mode === 'terminate') return this.host.terminate();
+    return this.host.debug(mode, ms);
   }
 
   /** Spawns the worker, creates the session and warms up / profiles it. */

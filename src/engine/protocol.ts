@@ -77,4 +77,6 @@ export type FromWorker =
   | { type: 'result'; id: number; outputs: Record<string, WireTensor>; computeMs: number; cpuMs: number }
   | { type: 'failed'; id: number; error: WireError }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | { type: 'closed' };
+  | { type: 'closed' }
+  /** The worker is about to block in a `stall` (test hook): no native run is in progress from now on. */
+  | { type: 'stalled' };

@@ -55,6 +55,7 @@ export class WorkerHost {
   private exited = false;
   private lastError: Error | undefined;
   private closedSignal: (() => void) | null = null;
+  private stalledSignal: (() => void) | null = null;
   private handshake: { resolve(message: FromWorker): void; reject(err: Error): void } | null = null;
 
   private constructor(private readonly logger: EngineLogger) {
@@ -106,9 +107,14 @@ export class WorkerHost {
     });
   }
 
-  /** Test hook: make the worker exit, throw, or block its thread. */
-  debug(action: 'exit' | 'throw' | 'stall', ms = 0): void {
+  /**
+   * Test hook: make the worker exit, throw, or block its thread. For `stall`, resolves once the worker is blocked
+   * (between runs); otherwise at once.
+   */
+  debug(action: 'exit' | 'throw' | 'stall', ms = 0): Promise<void> {
+    const stalled = action === 'stall' ? new Promise<void>((resolve) => (this.stalledSignal = resolve)) : Promise.resolve();
     this.post({ type: 'debug', action, ms });
+    return stalled;
   }
 
   /** Asks the worker to release its session after the queued runs, then ends the thread (bounded wait). */
@@ -157,6 +163,10 @@ export class WorkerHost {
         return;
       case 'closed':
         this.closedSignal?.();
+        return;
+      case 'stalled':
+        this.stalledSignal?.();
+        this.stalledSignal = null;
         return;
     }
   }

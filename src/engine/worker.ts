@@ -197,7 +197,13 @@ function ownedFloat32(data: Float32Array): Float32Array {
 function debug(action: 'exit' | 'throw' | 'stall', ms: number): void {
   if (action === 'exit') process.exit(70);
   if (action === 'throw') setImmediate(() => { throw new Error('engine worker: debug crash'); });
-  if (action === 'stall') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  if (action === 'stall') {
+    // Acknowledged first: this message is handled between runs, so from here until the wait ends no native call
+    // is in progress, and a test may terminate the thread safely (terminating it inside an ORT run aborts the
+    // whole process: the binding throws a C++ Napi::Error that nothing catches).
+    post({ type: 'stalled' });
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  }
 }
 
 function errorText(err: unknown): string {

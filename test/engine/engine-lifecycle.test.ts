@@ -103,7 +103,7 @@ describe('engine: worker failure and restart', () => {
       const down = once(engine, 'down');
       const restarted = once(engine, 'restarted');
       // Block the worker so the next run is surely in flight (queued in the worker) when the crash happens.
-      engine.simulateCrash('stall', mode === 'terminate' ? 10_000 : 300);
+      await engine.simulateCrash('stall', mode === 'terminate' ? 10_000 : 300);
       if (mode !== 'terminate') engine.simulateCrash(mode);
       const inFlight = engine.run({ task: 'classify', stitchId: 9, batchSize: 1, pixels: reference.input.slice() });
       if (mode === 'terminate') engine.simulateCrash('terminate');

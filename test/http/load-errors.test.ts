@@ -82,7 +82,7 @@ describe('errors under load and engine failure (queue bound 1, engine stalled on
   });
 
   test('503 ENGINE_UNAVAILABLE when the worker dies mid-batch; readiness drops, the worker restarts, service resumes', async () => {
-    stallEngine(5000);
+    await stallEngine(5000);
     const inFlight = classify();
     await sleep(200);
     s.app.services.runtime.engine.simulateCrash('terminate');

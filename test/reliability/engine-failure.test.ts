@@ -30,8 +30,9 @@ test('engine worker killed mid-load: 503 ENGINE_UNAVAILABLE in flight, readiness
     const readiness = probe(`${url}/readyz`, 20);
     const load = closedLoop(origin, agent, 8, shot, 20_000);
     await until(() => load.records.filter((r) => r.status === 200).length >= 5, 30_000, 'the load to be served');
-    // Block the worker thread first, so a batch is surely waiting in it when it dies.
-    engine.simulateCrash('stall', 1_000);
+    // Block the worker thread first, so a batch is surely waiting in it when it dies; awaited so that the kill
+    // lands in the stall, never inside a native run (which would abort the whole process, not just the worker).
+    await engine.simulateCrash('stall', 1_000);
     await until(() => engine.health().inFlight > 0, 10_000, 'a batch in flight');
     const crashAt = performance.now();
     engine.simulateCrash(mode);
