@@ -7,8 +7,9 @@
  * Protocol: argv[2] is a JSON `BurstSpec`; the client prints `ready` once set up, waits for a line on stdin (the
  * go signal, so the caller can time the burst's start precisely), then prints the JSON array of answers.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { once } from 'node:events';
+import { keepAliveAgent } from '../reliability/lib/http-client.js';
+import { openLoop, type RequestRecord } from '../reliability/lib/load.js';
 
 /** What to send: the image travels base64-encoded in the spec. */
 export interface BurstSpec {
@@ -27,21 +28,25 @@ export interface BurstAnswer {
   code: string | undefined;
 }
 
-async function send(spec: BurstSpec, body: Uint8Array): Promise<BurstAnswer> {
+const ANSWER_TIMEOUT_MS = 60_000;
+
+function answerOf(record: RequestRecord): BurstAnswer {
+  let stitch: { id: number; gflops: number } | undefined;
   try {
-    const response = await fetch(spec.url, { method: 'POST', headers: spec.headers, body });
-    const json = (await response.json()) as { stitch?: { id: number; gflops: number }; error?: { code: string } };
-    return { status: response.status, stitchId: json.stitch?.id, gflops: json.stitch?.gflops, code: json.error?.code };
-  } catch (err) {
-    return { status: 0, stitchId: undefined, gflops: undefined, code: (err as Error).message };
+    stitch = (JSON.parse(record.body?.toString('utf8') ?? '{}') as { stitch?: { id: number; gflops: number } }).stitch;
+  } catch {
+    stitch = undefined;
   }
+  return { status: record.status, stitchId: stitch?.id, gflops: stitch?.gflops, code: record.code ?? record.error };
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as BurstSpec;
-const body = Uint8Array.from(Buffer.from(spec.imageBase64, 'base64'));
+const url = new URL(spec.url);
+const body = Buffer.from(spec.imageBase64, 'base64');
+const agent = keepAliveAgent(spec.count);
 process.stdout.write('ready\n');
 await once(process.stdin, 'data');
-const gapMs = 1000 / spec.ratePerS;
-const answers = await Promise.all(Array.from({ length: spec.count }, (_, i) => delay(i * gapMs).then(() => send(spec, body))));
-process.stdout.write(`${JSON.stringify(answers)}\n`);
+const shot = () => ({ method: 'POST', path: url.pathname + url.search, headers: spec.headers, body, transport: 'keepalive' as const });
+const { records } = await openLoop(url, agent, spec.ratePerS, (1000 * spec.count) / spec.ratePerS, shot, ANSWER_TIMEOUT_MS);
+process.stdout.write(`${JSON.stringify(records.map(answerOf))}\n`);
 process.exit(0);
