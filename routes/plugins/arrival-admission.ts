@@ -60,7 +60,8 @@ export default fp(
       }
       const task = route.task;
       const budgetMs = budgetBeforeBody(request, task, services);
-      const shed = shedAtArrival({ inflight: inflight.count - 1, loop: monitor.snapshot() }, config.limits, budgetMs);
+      const scheduled = services.runtime.parts.scheduler.inflight;
+      const shed = shedAtArrival({ inflight: inflight.count - 1, scheduled, loop: monitor.snapshot() }, config.limits, budgetMs);
       if (shed !== undefined) {
         release();
         request.shedAtArrival = true;

@@ -103,6 +103,11 @@ export class Scheduler<P, R> {
     return this.core.lifecycle;
   }
 
+  /** Requests queued or running: already read and preprocessed, waiting for (or in) their batch. */
+  get inflight(): number {
+    return this.core.inflight;
+  }
+
   /** Opens (true) or closes (false: NOT_READY) admission; ignored once draining. */
   setReady(ready: boolean): void {
     if (this.core.lifecycle !== 'draining') this.core.lifecycle = ready ? 'ready' : 'not-ready';

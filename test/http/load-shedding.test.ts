@@ -11,7 +11,7 @@ const LIMITS = { inflight: 32, eventLoopDelayMs: 250, eventLoopUtilization: 0.75
 const calm: EventLoopSnapshot = { lagMs: 5, utilization: 0.3, msPerRequest: 10, shedding: true };
 
 test('shedAtArrival: in-flight bound first, then lag, utilization and the main-thread backlog against the budget, each from a few in flight', () => {
-  const at = (inflight: number, loop: Partial<EventLoopSnapshot>, budgetMs?: number) => shedAtArrival({ inflight, loop: { ...calm, ...loop } }, LIMITS, budgetMs);
+  const at = (inflight: number, loop: Partial<EventLoopSnapshot>, budgetMs?: number, scheduled = 0) => shedAtArrival({ inflight, scheduled, loop: { ...calm, ...loop } }, LIMITS, budgetMs);
   assert.equal(at(3, {}, 1000), undefined, 'a calm server accepts');
 
   const full = at(32, {});
@@ -31,6 +31,11 @@ test('shedAtArrival: in-flight bound first, then lag, utilization and the main-t
   // Lag and utilization count only while requests are being refused anyway (open-loop excess, not a closed loop).
   assert.equal(at(SHED_MIN_INFLIGHT, { utilization: 1, lagMs: 1500, shedding: false }), undefined);
   assert.equal(at(SHED_MIN_INFLIGHT, { utilization: 0.75 }), undefined, 'the limit itself is allowed');
+  // Utilization refuses only while the front end holds at least as many requests as the scheduler's queue: with
+  // most in flight queued, the engine is the bottleneck and the scheduler's admission degrades or refuses.
+  assert.equal(at(8, { utilization: 0.9 }, undefined, 4)?.cause, 'event_loop_utilization');
+  assert.equal(at(8, { utilization: 0.9 }, undefined, 5), undefined);
+  assert.equal(at(8, { lagMs: 1500 }, undefined, 8)?.cause, 'event_loop_delay', 'lag refuses whatever the split');
 
   // lag 5 + (8 + 1) × 30 = 275 ms: over half of a 500 ms budget, within half of a 1000 ms one; unknown budget: no check.
   const late = at(8, { msPerRequest: 30 }, 500);
@@ -38,6 +43,10 @@ test('shedAtArrival: in-flight bound first, then lag, utilization and the main-t
   assert.equal(late?.error.code, 'DEADLINE_UNMEETABLE');
   assert.equal(at(8, { msPerRequest: 30 }, 1000), undefined);
   assert.equal(at(8, { msPerRequest: 30 }, undefined), undefined);
+  // Requests already queued in the scheduler are not charged (decoded; the scheduler judges their deadlines):
+  // 8 in flight, 7 queued: 5 + (1 + 1) × 30 = 65 ms, well within half of 500 ms.
+  assert.equal(at(8, { msPerRequest: 30 }, 500, 7), undefined);
+  assert.equal(at(8, { msPerRequest: 30 }, 500, 0)?.cause, 'deadline');
   assert.equal(BACKLOG_BUDGET_SHARE, 0.5);
 });
 
