@@ -3,13 +3,13 @@
  * GET /v1/stitches, and the whole service's closed-loop throughput; the smaller one counts), then how fast the
  * server can refuse (closed loop of requests with a 1 ms budget, refused at arrival), then an open-loop burst at
  * 12.5 × capacity (the assertion is ≥ 10× achieved) runs for 3 s. Each property is its own test on the one
- * measured run. Properties that fail because of open, reported product bugs (.notes/reliability.md R7) are
- * `todo` tests: they run and print their numbers, and fail the suite only once they are un-todo'd.
+ * measured run. Properties still open (the client-clock bounds, below) are `todo` tests: they run and print
+ * their numbers, and fail the suite only once they are un-todo'd.
  *
  * Timing bounds (refusals within 1 s, accepted answers within their 1 s budget by the client's clock, no 504
- * for admitted requests) hold only on a machine that can refuse the burst with room to spare and serve a few
+ * for admitted requests, back to normal within 2 s of the burst's end) hold only on a machine that can refuse the burst with room to spare and serve a few
  * requests well within the budget: a CPU-starved process (a shared machine under a higher-priority job) cannot,
- * however cheaply it sheds. Those three tests skip, saying so, when the measured refusal rate is below
+ * however cheaply it sheds. Those four tests skip, saying so, when the measured refusal rate is below
  * REFUSAL_HEADROOM × the burst rate or the service capacity below MIN_CAPACITY_PER_S; the rest always run.
  */
 import assert from 'node:assert/strict';
@@ -25,7 +25,6 @@ const BUDGET_MS = 1_000;
  * the service's capacity is low enough for one client process to offer 10× of it on a shared 2-core machine). */
 const PATH = '/v1/segment?format=overlay';
 const FACTOR = 12.5;
-const R7 = 'R7 (open): a slow spell latches the latency model, every later request is refused 429 even when idle';
 /**
  * The timing bounds by the client's clock: on 2 cores the load generator (this process), the server's main thread
  * and its engine worker compete, and a request can wait unread (client event loop, socket, accept queue) before the
@@ -135,7 +134,8 @@ describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 },
     assert.ok(report.burst.acceptedMetDeadlineClient >= 0.99, `${(100 * report.burst.acceptedMetDeadlineClient).toFixed(1)} %`);
   });
 
-  test('back to normal within 2 s of the burst: a normal request succeeds in time, the queue is empty', { todo: R7 }, () => {
+  test('back to normal within 2 s of the burst: a normal request succeeds in time, the queue is empty', (t) => {
+    if (skipWithoutHeadroom(t)) return;
     assert.ok(report.recovery.ms <= 2_000, `${report.recovery.ms.toFixed(0)} ms; last normal request ${report.recovery.normalStatus}`);
     assert.equal(report.recovery.queueDepthAfter, 0);
   });
