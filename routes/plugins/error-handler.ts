@@ -103,12 +103,38 @@ export function drainRequestBody(raw: FastifyRequest['raw'], bounds: DrainBounds
   });
 }
 
-/** Sends `err` as the documented JSON error answer, with Retry-After on 429/503; counts the failure. */
+/** Content type of every error answer. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Sends `err` as the documented JSON error answer, with Retry-After on 429/503; counts the failure. The body is
+ * serialised here (Fastify sends a JSON string as is, skipping its serialisation hooks): refusals under overload
+ * must cost as little main thread as possible.
+ */
 export async function sendError(request: FastifyRequest, reply: FastifyReply, err: ServiceError, metrics: ServiceMetrics, drain?: DrainBounds): Promise<FastifyReply> {
   metrics.failures.inc({ reason: err.code });
-  if (drain !== undefined) await drainRequestBody(request.raw, drain);
+  if (drain !== undefined && !request.raw.complete) {
+    // A small body usually comes in the same socket read as the headers, and Node's HTTP parser hands it over
+    // in the same poll phase: by the check phase (setImmediate) it is complete, and there is nothing to drain
+    // (no listeners, no timer; Node discards the bytes already read when the answer is sent).
+    await new Promise((resolve) => setImmediate(resolve));
+    await drainRequestBody(request.raw, drain);
+  }
   if (err.status === 429 || err.status === 503) reply.header('retry-after', String(err.retryAfterSeconds ?? 1));
-  return reply.code(err.status).type('application/json; charset=utf-8').send(errorBody(err, isKserve(request)));
+  return reply.code(err.status).type(JSON_TYPE).send(JSON.stringify(errorBody(err, isKserve(request))));
+}
+
+/**
+ * Answers any error as the error handler does: maps it to a registry code, logs it (server faults with their
+ * cause and stack, expected refusals at info without one) and sends it with `sendError`.
+ */
+export function answerError(request: FastifyRequest, reply: FastifyReply, error: unknown, metrics: ServiceMetrics, drain?: DrainBounds): Promise<FastifyReply> {
+  const err = asServiceError(error);
+  // Real faults (500) are errors with their cause; 503/504 are expected lifecycle or load answers
+  // (probes during warm-up, draining, engine restarts) and are logged without a stack.
+  if (err.status >= 500 && err.status !== 503 && err.status !== 504) request.log.error({ err: error, code: err.code }, 'request failed');
+  else request.log.info({ code: err.code, reason: err.message }, 'request refused');
+  return sendError(request, reply, err, metrics, drain);
 }
 
 /**
@@ -117,14 +143,7 @@ export async function sendError(request: FastifyRequest, reply: FastifyReply, er
  */
 export default fp(
   async function errorHandling(app: FastifyInstance, options: { metrics: ServiceMetrics; drain: DrainBounds }) {
-    app.setErrorHandler((error, request, reply) => {
-      const err = asServiceError(error);
-      // Real faults (500) are errors with their cause; 503/504 are expected lifecycle or load answers
-      // (probes during warm-up, draining, engine restarts) and are logged without a stack.
-      if (err.status >= 500 && err.status !== 503 && err.status !== 504) request.log.error({ err: error, code: err.code }, 'request failed');
-      else request.log.info({ code: err.code, reason: err.message }, 'request refused');
-      return sendError(request, reply, err, options.metrics, options.drain);
-    });
+    app.setErrorHandler((error, request, reply) => answerError(request, reply, error, options.metrics, options.drain));
     app.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0]!.slice(0, 200);
       const err = new ServiceError('NOT_FOUND', `No route ${request.method} ${path}; see /docs for the API.`);

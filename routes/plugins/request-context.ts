@@ -28,15 +28,19 @@ export default fp(
     const { metrics } = options.services;
     app.decorate('services', options.services);
     app.decorateRequest('arrivalMs', 0);
-    app.addHook('onRequest', async (request) => {
+    // Callback-style (not async) hooks: they run on every request, refusals included, and a promise per hook
+    // per request is main-thread time an overloaded server needs for reading and refusing.
+    app.addHook('onRequest', (request, _reply, done) => {
       request.arrivalMs = performance.now();
+      done();
     });
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       // Route templates (not raw URLs) keep the label set bounded; unmatched URLs share one label.
       const route = request.routeOptions.url ?? 'unmatched';
       const task = request.routeOptions.config.task ?? 'none';
       metrics.httpRequests.inc({ route, task, status: String(reply.statusCode) });
       metrics.httpDuration.observe({ route, task }, (performance.now() - request.arrivalMs) / 1000);
+      done();
     });
   },
   { name: 'request-context' },
