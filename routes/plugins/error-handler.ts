@@ -113,13 +113,10 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export async function sendError(request: FastifyRequest, reply: FastifyReply, err: ServiceError, metrics: ServiceMetrics, drain?: DrainBounds): Promise<FastifyReply> {
   metrics.failures.inc({ reason: err.code });
-  if (drain !== undefined && !request.raw.complete) {
-    // A small body usually comes in the same socket read as the headers, and Node's HTTP parser hands it over
-    // in the same poll phase: by the check phase (setImmediate) it is complete, and there is nothing to drain
-    // (no listeners, no timer; Node discards the bytes already read when the answer is sent).
-    await new Promise((resolve) => setImmediate(resolve));
-    await drainRequestBody(request.raw, drain);
-  }
+  // Not deferred (e.g. to setImmediate, by when a small body has arrived and nothing is left to drain): that
+  // is cheaper in a closed loop, but under overload it holds every refusal until the end of the loop's poll
+  // phase, which accepted work (decoding, rendering) makes long.
+  if (drain !== undefined) await drainRequestBody(request.raw, drain);
   if (err.status === 429 || err.status === 503) reply.header('retry-after', String(err.retryAfterSeconds ?? 1));
   return reply.code(err.status).type(JSON_TYPE).send(JSON.stringify(errorBody(err, isKserve(request))));
 }

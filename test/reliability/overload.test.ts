@@ -13,6 +13,7 @@
  * REFUSAL_HEADROOM × the burst rate or the service capacity below MIN_CAPACITY_PER_S; the rest always run.
  */
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { testConfig } from '../helpers/app.js';
 import { fixtureImage } from '../helpers/images.js';
@@ -73,6 +74,8 @@ describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 },
     // One line each, for the README numbers.
     console.log(`# capacity: engine profile ${r(report.engineCapacityPerS)}/s, service ${r(report.measuredCapacityPerS)}/s, refusals ${r(report.refusalCapacityPerS)}/s; burst target ${r(report.targetRatePerS)}/s, achieved ${r(report.achievedRatePerS)}/s (${(report.achievedRatePerS / report.capacityPerS).toFixed(1)}×)`);
     console.log(`# burst: ${burst.requests} requests ${JSON.stringify(burst.answers)}; 429 after p50 ${r(burst.rejectionMs.p50)} / p99 ${r(burst.rejectionMs.p99)} ms; accepted p50 ${r(burst.acceptedMs.p50)} / p99 ${r(burst.acceptedMs.p99)} ms (server's own p99 ${r(burst.acceptedServerMs.p99)} ms); deadline met ${(100 * burst.acceptedMetDeadlineClient).toFixed(1)} % by the client's clock, ${(100 * burst.acceptedMetDeadline).toFixed(1)} % by the server's`);
+    const { loopDelayMs, utilization, sendSlipMs } = burst.client;
+    console.log(`# burst client (own process): event-loop delay p50 ${r(loopDelayMs.p50)} / p99 ${r(loopDelayMs.p99)} / max ${r(loopDelayMs.max)} ms, ${(100 * utilization).toFixed(0)} % busy, sends late by p99 ${r(sendSlipMs.p99)} / max ${r(sendSlipMs.max)} ms; load average ${os.loadavg()[0]!.toFixed(1)}`);
     console.log(`# server counted ${report.server.answersCounted} answers, ${report.server.inflightAfter} in flight after; resets ${burst.resets}, client timeouts ${burst.timedOut} ${JSON.stringify(burst.lostExamples.slice(0, 2))}`);
     console.log(`# queue depth max ${queue.maxDepth} (bound ${queue.bound}), in flight max ${queue.maxInflight}; RSS ${r(memory.baselineRssMB)} → peak ${r(memory.peakRssMB)} MB; recovery ${r(recovery.ms)} ms (normal request ${recovery.normalStatus}, queue ${recovery.queueDepthAfter})`);
   });

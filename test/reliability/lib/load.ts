@@ -90,7 +90,7 @@ export async function openLoop(origin: URL, agent: http.Agent, ratePerS: number,
 }
 
 /** Count of records per `status code` label (e.g. `200`, `429 QUEUE_FULL`, `0 ECONNRESET`). */
-export function tally(records: readonly RequestRecord[]): Record<string, number> {
+export function tally(records: readonly Pick<RequestRecord, 'status' | 'code' | 'error'>[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of records) {
     const key = r.status === 0 ? `0 ${r.error}` : r.code === undefined ? String(r.status) : `${r.status} ${r.code}`;

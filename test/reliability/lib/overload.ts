@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type http from 'node:http';
+import { prepareBurst, type BurstRecord, type ClientLoad } from '../../helpers/burst.js';
 import { keepAliveAgent, type Shot } from './http-client.js';
-import { closedLoop, openLoop, quantile, tally, timed } from './load.js';
+import { closedLoop, quantile, tally, timed } from './load.js';
 import { metricSum, scrape } from './metrics.js';
 import { sampleMemory } from './server-process.js';
 import { sleep } from './wait.js';
@@ -10,7 +11,7 @@ export interface OverloadOptions {
   url: string;
   /** The server's pid, for its RSS. */
   pid: number;
-  /** The request every client sends (a normal, valid request). */
+  /** The request every client sends (a normal, valid request; the burst sends it as a keep-alive POST). */
   shot(): Shot;
   /**
    * A request the server refuses at arrival, before reading its body (e.g. the same one with a 1 ms budget):
@@ -69,6 +70,11 @@ export interface OverloadReport {
     timedOut: number;
     /** The first few lost requests: when they were sent (ms after the burst began) and the transport error. */
     lostExamples: { sentMs: number; writtenMs: number; error: string | undefined }[];
+    /**
+     * The burst client's own load (it runs in its own process): its event-loop delay is the share of the
+     * client-clock times above that is the client's, not the server's.
+     */
+    client: ClientLoad;
   };
   queue: { bound: number; maxDepth: number; maxInflight: number; samples: number };
   /** The server's own books for the burst: answers it counted (http_requests_total delta) and in-flight after it. */
@@ -160,30 +166,54 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
     }
     await sleep(500);
 
+    const targetRatePerS = options.factor * capacityPerS;
+    // The burst comes from its own process: a load generator sharing this process's event loop (with the
+    // scrapes, the RSS sampler and the recovery probes) would add its own waits to every time it measures.
+    const shot = options.shot();
+    if (shot.method !== 'POST' || shot.transport !== 'keepalive' || shot.body === undefined) throw new Error('the burst sends keep-alive POSTs with a body');
+    const burstClient = await prepareBurst({
+      url: new URL(shot.path, options.url).href,
+      count: Math.round((targetRatePerS * options.burstMs) / 1000),
+      ratePerS: targetRatePerS,
+      headers: shot.headers,
+      image: shot.body,
+      record: true,
+    });
     const baseline = sampleMemory(options.pid).stop().lastRss;
     const memory = sampleMemory(options.pid, 50);
     // Every 250 ms: a /metrics scrape costs the server's main thread 7-14 ms here, so scraping every 50 ms (as
     // before) took 15-30 % of it during the burst and showed up in the refusal and answer times being measured.
     const queue = watchQueue(options.url, 250);
-    const targetRatePerS = options.factor * capacityPerS;
     const onRoute = (labels: Record<string, string>) => labels['route'] === options.route;
-    const countBefore = metricSum(await scrape(options.url), 'stitchserve_http_requests_total', onRoute);
-    const burstStart = performance.now();
-    const burstRun = openLoop(origin, agent, targetRatePerS, options.burstMs, options.shot, 60_000);
-    // Back to normal is timed from the moment the burst stops sending, while its answers may still be arriving.
-    await sleep(options.burstMs);
-    const recovery = await probeRecovery(origin, agent, options);
-    const burst = await burstRun;
-    const afterBurst = await scrape(options.url);
-    const server = {
-      // The recovery probes are answered on the same route; they are not part of the burst.
-      answersCounted: metricSum(afterBurst, 'stitchserve_http_requests_total', onRoute) - countBefore - recovery.probesAnswered,
-      inflightAfter: metricSum(afterBurst, 'stitchserve_inflight_requests'),
+    const burstAndRecovery = async () => {
+      const countBefore = metricSum(await scrape(options.url), 'stitchserve_http_requests_total', onRoute);
+      const burstRun = burstClient.fireRecorded();
+      // Back to normal is timed from the moment the burst stops sending, while its answers may still be arriving.
+      await sleep(options.burstMs);
+      const recovery = await probeRecovery(origin, agent, options);
+      const burst = await burstRun;
+      const afterBurst = await scrape(options.url);
+      const server = {
+        // The recovery probes are answered on the same route; they are not part of the burst.
+        answersCounted: metricSum(afterBurst, 'stitchserve_http_requests_total', onRoute) - countBefore - recovery.probesAnswered,
+        inflightAfter: metricSum(afterBurst, 'stitchserve_inflight_requests'),
+      };
+      return { burst, recovery, server };
     };
-    const queueStats = await queue.stop();
-    const rss = memory.stop();
+    const stopWatchers = async () => ({ queueStats: await queue.stop(), rss: memory.stop() });
+    let measured: Awaited<ReturnType<typeof burstAndRecovery>>;
+    try {
+      measured = await burstAndRecovery();
+    } catch (err) {
+      // The watchers would otherwise keep this process (the test runner) alive after the failure.
+      await stopWatchers();
+      throw err;
+    }
+    const { queueStats, rss } = await stopWatchers();
+    const { burst, recovery, server } = measured;
 
-    const records = burst.records;
+    const records: BurstRecord[] = burst.records ?? [];
+    if (burst.client === undefined) throw new Error('the burst client reported no records');
     const accepted = records.filter((r) => r.status === 200);
     const rejected = records.filter((r) => r.status === 429);
     return {
@@ -211,7 +241,8 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
         lostExamples: records
           .filter((r) => r.status === 0)
           .slice(0, 5)
-          .map((r) => ({ sentMs: r.sentAt - burstStart, writtenMs: r.writtenAt - r.sentAt, error: r.error })),
+          .map((r) => ({ sentMs: r.sentAt, writtenMs: r.writtenAt - r.sentAt, error: r.error })),
+        client: burst.client,
       },
       queue: { bound: options.queueBound, ...queueStats },
       server,
