@@ -86,6 +86,11 @@ export interface LoadSnapshot {
   readonly arrivalRatePerMs: ReadonlyMap<TaskName, number>;
   /** Typical latency budget (deadline − arrival, ms) of recent requests per task; absent when unknown. */
   readonly typicalBudgetMs: ReadonlyMap<TaskName, number>;
+  /**
+   * Per task, how many requests tend to arrive within one typical budget of each other (a high quantile over
+   * recent arrivals; see ArrivalRate.burstCount); absent when unknown.
+   */
+  readonly burstArrivals: ReadonlyMap<TaskName, number>;
 }
 
 /** Run `requestIds` (all of `task`, EDF order) as one batch through `stitchId`. */

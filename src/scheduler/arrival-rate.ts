@@ -1,12 +1,16 @@
 /**
  * Recent traffic of one task. Rate (requests per ms) as an exponentially decaying count: each arrival adds
  * 1/τ and the sum decays with time constant τ, so a steady rate λ converges to λ and a burst fades after a
- * few τ. Budget: exponentially weighted mean of the latency budgets (deadline − arrival) seen.
+ * few τ. Budget: exponentially weighted mean of the latency budgets (deadline − arrival) seen. Burst size:
+ * how many requests tend to arrive within one budget of each other, from the last `BURST_HISTORY` arrivals.
  */
 export class ArrivalRate {
   private value = 0;
   private lastMs: number | undefined;
   private budget: number | undefined;
+  /** Arrival times of the last BURST_HISTORY requests (ring, oldest at `next` once full). */
+  private readonly times: number[] = [];
+  private next = 0;
 
   constructor(private readonly tauMs = 5000) {
     if (!(tauMs > 0)) throw new Error('ArrivalRate: tauMs must be positive');
@@ -16,6 +20,11 @@ export class ArrivalRate {
     this.value = this.perMs(nowMs) + 1 / this.tauMs;
     this.lastMs = nowMs;
     if (budgetMs > 0 && Number.isFinite(budgetMs)) this.budget = this.budget === undefined ? budgetMs : 0.95 * this.budget + 0.05 * budgetMs;
+    if (this.times.length < BURST_HISTORY) this.times.push(nowMs);
+    else {
+      this.times[this.next] = nowMs;
+      this.next = (this.next + 1) % BURST_HISTORY;
+    }
   }
 
   /** Typical latency budget (ms) of recent requests; undefined before any. */
@@ -28,4 +37,35 @@ export class ArrivalRate {
     if (this.lastMs === undefined) return 0;
     return this.value * Math.exp(-Math.max(0, nowMs - this.lastMs) / this.tauMs);
   }
+
+  /**
+   * The `BURST_QUANTILE` of, over the recorded arrivals of the last `BURST_HORIZON_WINDOWS` windows, how many
+   * arrived within `windowMs` up to and including each one: the size of burst a request should expect to be
+   * part of. Steady (Poisson) traffic gives about λ·window plus a few; bursty traffic (Gamma CV² 8, on/off) gives
+   * the size of its clumps, which the mean rate hides. The horizon lets a quiet server forget an old burst
+   * (else one burst would be expected again until 64 more requests came). 0 when nothing arrived recently.
+   */
+  burstCount(windowMs: number, nowMs: number): number {
+    if (!(windowMs > 0)) return 0;
+    const since = nowMs - BURST_HORIZON_WINDOWS * windowMs;
+    const full = this.times.length === BURST_HISTORY;
+    const ordered = full ? [...this.times.slice(this.next), ...this.times.slice(0, this.next)] : this.times;
+    const recent = ordered.filter((t) => t >= since);
+    const n = recent.length;
+    if (n === 0) return 0;
+    const counts: number[] = [];
+    for (let i = 0, j = 0; i < n; i++) {
+      while (recent[i]! - recent[j]! >= windowMs) j++;
+      counts.push(i - j + 1);
+    }
+    counts.sort((a, b) => a - b);
+    return counts[Math.min(n - 1, Math.floor(BURST_QUANTILE * n))]!;
+  }
 }
+
+/** Arrivals the burst estimate remembers (per task). */
+export const BURST_HISTORY = 64;
+/** Quantile of the per-arrival window counts taken as the burst size. */
+export const BURST_QUANTILE = 0.9;
+/** How far back (in burst windows, i.e. typical budgets) arrivals count towards the burst estimate. */
+export const BURST_HORIZON_WINDOWS = 20;

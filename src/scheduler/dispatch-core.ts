@@ -255,9 +255,12 @@ export class DispatchCore<P> {
   private snapshot(nowMs: number): LoadSnapshot {
     const arrivalRatePerMs = new Map<TaskName, number>();
     const typicalBudgetMs = new Map<TaskName, number>();
+    const burstArrivals = new Map<TaskName, number>();
     for (const [task, rate] of this.rates) {
       arrivalRatePerMs.set(task, rate.perMs(nowMs));
-      if (rate.budgetMs !== undefined) typicalBudgetMs.set(task, rate.budgetMs);
+      if (rate.budgetMs === undefined) continue;
+      typicalBudgetMs.set(task, rate.budgetMs);
+      burstArrivals.set(task, rate.burstCount(rate.budgetMs, nowMs));
     }
     const running = this.running;
     return {
@@ -269,6 +272,7 @@ export class DispatchCore<P> {
       maxBatch: this.config.maxBatch,
       arrivalRatePerMs,
       typicalBudgetMs,
+      burstArrivals,
     };
   }
 

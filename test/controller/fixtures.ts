@@ -57,5 +57,6 @@ export function makeSnapshot(queue: QueuedRequest[], nowMs = 0, maxBatch = 8, ex
     maxBatch,
     arrivalRatePerMs: new Map(),
     typicalBudgetMs: new Map(),
+    burstArrivals: new Map(),
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createPolicy } from '../../src/controller/policies/index.js';
+import { projectArrivals } from '../../src/controller/policies/adaptive.js';
 import type { Decision, DispatchDecision } from '../../src/controller/types.js';
 import { makeCatalog, makeParts, makeQueue, makeSnapshot } from './fixtures.js';
 
@@ -79,4 +80,30 @@ test('createPolicy rejects unknown names and stitches not in the family', () => 
   assert.throws(() => createPolicy('greedy'), /unknown policy 'greedy'.*adaptive, slackfit/);
   assert.throws(() => createPolicy('fixed:77', makeCatalog()), /stitch 77 is not in the loaded family/);
   assert.equal(createPolicy('fixed:3', makeCatalog()).name, 'fixed:3');
+});
+
+test('adaptive: an expected burst keeps the first batch short enough for the burst to make its deadlines', () => {
+  // One request, 300 ms budget. Alone, the dearest stitch fits (3 at b=1: 160 ms). If a burst of 8 typically
+  // arrives within a budget, 7 more are projected over the next 300 ms; after a 160 ms batch they cannot all
+  // be served in time, so the policy starts with a cheaper stitch.
+  const queue = makeQueue(1, 300);
+  const calm = makeSnapshot(queue);
+  assert.equal(dispatched(createPolicy('adaptive').decide(calm)).stitchId, 3);
+  const bursty = { ...calm, typicalBudgetMs: new Map([['classify' as const, 300]]), burstArrivals: new Map([['classify' as const, 8]]) };
+  const d = dispatched(createPolicy('adaptive').decide(bursty));
+  assert.ok(d.stitchId < 3, `a cheaper stitch while a burst is expected (got ${d.stitchId})`);
+  assert.deepEqual(d.requestIds, ['r0'], 'projected arrivals never run: only the queued request is dispatched');
+});
+
+test('adaptive: projected arrivals are the rest of a typical burst, or the mean-rate count when larger, evenly spaced', () => {
+  const queue = makeQueue(2, 1000);
+  const base = { ...makeSnapshot(queue, 100), typicalBudgetMs: new Map([['classify' as const, 1000]]) };
+  const burst = projectArrivals({ ...base, burstArrivals: new Map([['classify' as const, 6]]) }, 1);
+  assert.equal(burst.length, 4, 'a burst of 6, 2 of them queued');
+  assert.deepEqual(burst.map((r) => r.arrivalMs), [300, 500, 700, 900]);
+  assert.ok(burst.every((r) => r.deadlineMs === r.arrivalMs + 1000 && r.id.startsWith('\u0000')));
+  const steady = projectArrivals({ ...base, arrivalRatePerMs: new Map([['classify' as const, 0.01]]), burstArrivals: new Map([['classify' as const, 6]]) }, 1);
+  assert.equal(steady.length, 10, '0.01/ms over 1000 ms beats the burst estimate');
+  assert.equal(projectArrivals({ ...base, burstArrivals: new Map([['classify' as const, 2]]) }, 1).length, 0, 'the burst is already queued');
+  assert.equal(projectArrivals({ ...base, burstArrivals: new Map([['classify' as const, 6]]) }, 0).length, 0, 'no look-ahead');
 });
