@@ -8,6 +8,7 @@ from .anchors import AnchorConfig
 from .spaces import StitchSpace, default_large_taps, dense_taps, snnetv1_space, snnetv2_space
 
 TASKS = ("classify", "segment", "depth", "detect")
+DECODERS = ("plain", "guided")  # dense-head variants, see stitchkit.heads
 DENSE_TASKS = ("segment", "depth", "detect")
 DEFAULT_METRICS = {"classify": "top1", "segment": "mIoU", "depth": "delta1", "detect": "mAP50"}
 
@@ -19,6 +20,8 @@ class TaskConfig:
     ``labels``: class names (classify/segment/detect; segment's ``labels[0]`` is background).
     ``channels``: decoder width of dense heads. ``stride``: detection output stride in pixels (divides the patch).
     ``depth_range``: (min, max) metres; the depth head outputs ``sigmoid · max``.
+    ``decoder``: dense-head variant: "plain" (the method's heads) or "guided" (segment/depth heads that also read
+    the input pixels at full resolution; see :mod:`stitchkit.heads`).
     """
 
     name: str
@@ -31,10 +34,13 @@ class TaskConfig:
         "fit": "fill", "kernel": "cubic", "grayscale": False, "invert": False,
         "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]})
     metric: Optional[str] = None
+    decoder: str = "plain"
 
     def __post_init__(self):
         if self.name not in TASKS:
             raise ValueError(f"unknown task {self.name!r}; expected one of {TASKS}")
+        if self.decoder not in DECODERS:
+            raise ValueError(f"task {self.name}: decoder must be one of {DECODERS}, got {self.decoder!r}")
         if self.name != "depth" and not self.labels:
             raise ValueError(f"task {self.name} needs labels")
 

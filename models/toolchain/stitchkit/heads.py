@@ -12,6 +12,14 @@
   (B, C, H/s, W/s), ``detect.size`` ReLU box (w, h) in input pixels, ``detect.offset`` sigmoid sub-cell (x, y)
   in cells, both (B, 2, H/s, W/s). A box centre is ((col + off_x)·s, (row + off_y)·s) in input pixels.
 
+Variant ``decoder="guided"`` (a task option, for small inputs whose patch grid is far coarser than the objects'
+outlines, e.g. the Fashion-MNIST demo's 6×6 grid):
+
+* segment — all 4 taps (LayerNorm, 1×1 lateral conv each, summed), 3×3 conv + BN + ReLU on the patch grid,
+  bilinear to the input size, concatenated with a pixel branch (two 3×3 conv + BN + ReLU on the input, ``c/6``
+  channels), 1×1 conv + BN + ReLU to ``c/2``, 1×1 conv to classes. The taps say *what* is where, the pixels *where exactly*.
+* depth — the plain head with a pixel branch (``c/3`` channels) concatenated before its full-resolution 3×3 conv.
+
 BatchNorm lives in :class:`ConvBNAct`, which :func:`fold_batchnorm` folds into its conv for export.
 """
 from __future__ import annotations
@@ -85,8 +93,32 @@ class SegmentHead(_DenseHead):
         return {"segment.logits": out}
 
 
+def pixel_branch(channels: int) -> nn.Sequential:
+    """Two 3×3 conv + BN + ReLU on the input pixels at full resolution (the guided heads' edge features)."""
+    return nn.Sequential(ConvBNAct(3, channels, 3), ConvBNAct(channels, channels, 3))
+
+
+class GuidedSegmentHead(_DenseHead):
+    def __init__(self, anchor: AnchorConfig, classes: int, channels: int):
+        super().__init__(anchor)
+        c, g = channels, max(channels // 6, 4)  # the full-resolution part dominates the head's FLOPs: keep it thin
+        self.norms = nn.ModuleList(nn.LayerNorm(anchor.dim, eps=1e-6) for _ in range(4))
+        self.lateral = nn.ModuleList(nn.Conv2d(anchor.dim, c, 1) for _ in range(4))
+        self.context = ConvBNAct(c, c, 3)
+        self.pixels = pixel_branch(g)
+        self.fuse = ConvBNAct(c + g, c // 2, 1)
+        self.conv_seg = nn.Conv2d(c // 2, classes, 1)
+
+    def forward(self, taps: List[torch.Tensor], pixels: torch.Tensor) -> Dict[str, torch.Tensor]:
+        rows, cols = self.grid(pixels)
+        x = sum(lat(tokens_to_map(norm(t), rows, cols)) for norm, lat, t in zip(self.norms, self.lateral, taps))
+        x = F.interpolate(self.context(x), size=pixels.shape[-2:], mode="bilinear", align_corners=False)
+        x = self.fuse(torch.cat([x, self.pixels(pixels)], dim=1))
+        return {"segment.logits": self.conv_seg(x)}
+
+
 class DepthHead(_DenseHead):
-    def __init__(self, anchor: AnchorConfig, channels: int, max_depth: float):
+    def __init__(self, anchor: AnchorConfig, channels: int, max_depth: float, guided: bool = False):
         super().__init__(anchor)
         d, c = anchor.dim, channels
         self.max_depth = max_depth
@@ -97,7 +129,9 @@ class DepthHead(_DenseHead):
         self.project = nn.ModuleList(nn.Conv2d(c, c, 3, padding=1, bias=False) for _ in range(4))
         self.fuse = nn.ModuleList(nn.Conv2d(c, c, 3, padding=1) for _ in range(3))
         self.head_conv1 = nn.Conv2d(c, max(c // 2, 1), 3, padding=1)
-        self.head_conv2 = nn.Conv2d(max(c // 2, 1), 32, 3, padding=1)
+        g = max(c // 3, 4) if guided else 0
+        self.pixels = pixel_branch(g) if guided else None
+        self.head_conv2 = nn.Conv2d(max(c // 2, 1) + g, 32, 3, padding=1)
         self.head_out = nn.Conv2d(32, 1, 1)
 
     def forward(self, taps: List[torch.Tensor], pixels: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -114,6 +148,8 @@ class DepthHead(_DenseHead):
             fused = F.relu(self.fuse[level](fused))
         x = self.head_conv1(fused)
         x = F.interpolate(x, size=pixels.shape[-2:], mode="bilinear", align_corners=False)
+        if self.pixels is not None:
+            x = torch.cat([x, self.pixels(pixels)], dim=1)
         x = self.head_out(F.relu(self.head_conv2(x)))
         return {"depth.depth": torch.sigmoid(x) * self.max_depth}
 
@@ -147,10 +183,11 @@ class DetectHead(_DenseHead):
 
 def build_head(task, anchor: AnchorConfig) -> nn.Module:
     """The dense head for ``task`` (a :class:`~stitchkit.config.TaskConfig`) on the large anchor's width."""
+    guided = task.decoder == "guided"
     if task.name == "segment":
-        return SegmentHead(anchor, task.num_classes, task.channels)
+        return (GuidedSegmentHead if guided else SegmentHead)(anchor, task.num_classes, task.channels)
     if task.name == "depth":
-        return DepthHead(anchor, task.channels, task.depth_range[1])
+        return DepthHead(anchor, task.channels, task.depth_range[1], guided)
     if task.name == "detect":
         return DetectHead(anchor, task.num_classes, task.channels, task.stride)
     raise ValueError(f"no dense head for task {task.name!r}")

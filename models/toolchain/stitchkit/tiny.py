@@ -22,12 +22,13 @@ def _task(name: str, hw: int, labels=(), **kw) -> TaskConfig:
     return TaskConfig(name, (hw, hw), tuple(labels), preprocess=dict(GRAY_PREPROCESS), **kw)
 
 
-def tiny_v2_config() -> FamilyConfig:
+def tiny_v2_config(decoder: str = "plain") -> FamilyConfig:
+    """The tiny SN-Netv2 fixture family; ``decoder`` selects the segment/depth head variant (the fixture: plain)."""
     anchors = (AnchorConfig("S", 16, 4, 2, patch=4, img_size=16, num_classes=10),
                AnchorConfig("L", 24, 8, 3, patch=4, img_size=16, num_classes=10))
     tasks = (_task("classify", 16, CLASS_LABELS),
-             _task("segment", 32, ("background", "disc", "square"), channels=8),
-             _task("depth", 32, channels=8, depth_range=(1e-3, 10.0)),
+             _task("segment", 32, ("background", "disc", "square"), channels=8, decoder=decoder),
+             _task("depth", 32, channels=8, depth_range=(1e-3, 10.0), decoder=decoder),
              _task("detect", 32, ("disc", "square", "bar"), channels=8, stride=4))
     return FamilyConfig("tiny-v2", anchors, tasks, space="snnetv2", lora_r=2,
                         description="Tiny random SN-Netv2 family for engine/HTTP tests (not a trained model)")

@@ -87,6 +87,12 @@ class ExportParityTest(unittest.TestCase):
         write_bundle(model, bundle, seed=11)
         self.worst["tiny-v2"] = self._parity(model, bundle)
 
+    def test_v2_guided_dense_heads(self):
+        model = randomize_(SNNet(tiny_v2_config(decoder="guided")), seed=13)
+        bundle = os.path.join(self.work, "bundle")
+        write_bundle(model, bundle, seed=13)
+        self.worst["tiny-v2-guided"] = self._parity(model, bundle, batches=(2,))
+
     def test_v1_every_stitch_external_weights(self):
         model = randomize_(SNNet(tiny_v1_config()), seed=12)
         bundle = os.path.join(self.work, "bundle")

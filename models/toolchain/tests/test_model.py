@@ -107,6 +107,19 @@ class FamilyForwardTest(unittest.TestCase):
             torch.testing.assert_close(fold_batchnorm(head)(taps, pixels)["segment.logits"],
                                        head(taps, pixels)["segment.logits"], rtol=1e-4, atol=1e-5)
 
+    def test_guided_heads_read_pixels_and_fold_exactly(self):
+        model = randomize_(SNNet(tiny_v2_config(decoder="guided")), seed=5).eval()
+        taps = [torch.randn(2, 65, 24) for _ in range(4)]
+        pixels = torch.randn(2, 3, 32, 32)
+        with torch.no_grad():
+            for task, out in (("segment", "segment.logits"), ("depth", "depth.depth")):
+                head = model.heads[task]
+                y = head(taps, pixels)[out]
+                self.assertEqual(y.shape[-2:], (32, 32))
+                torch.testing.assert_close(fold_batchnorm(head)(taps, pixels)[out], y, rtol=1e-4, atol=1e-5)
+                # the pixel branch matters: other pixels, same taps, other output
+                self.assertGreater(float((head(taps, pixels.flip(-1))[out] - y).abs().max()), 1e-4)
+
 
 if __name__ == "__main__":
     unittest.main()
