@@ -9,9 +9,11 @@
  * go signal, so the caller can time the burst's start precisely), then prints one JSON `BurstOutput`.
  */
 import { once } from 'node:events';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { keepAliveAgent } from '../reliability/lib/http-client.js';
-import { openLoop, type RequestRecord } from '../reliability/lib/load.js';
+import { measuredOpenLoop, type ClientLoad, type RequestRecord } from '../reliability/lib/load.js';
+
+export type { ClientLoad } from '../reliability/lib/load.js';
 
 /** What to send: the image travels base64-encoded in the spec. */
 export interface BurstSpec {
@@ -35,20 +37,6 @@ export interface BurstAnswer {
 /** A request as the client saw it, times in ms after the burst's start (the go signal); no body. */
 export type BurstRecord = Omit<RequestRecord, 'body'>;
 
-/**
- * The client's own share of the measured times: how late its event loop ran (a `doneAt` or `writtenAt` is stamped
- * when the loop gets to the socket event, so a busy client adds its delay to the times it measures) and how busy
- * it was, over the burst and until its last answer.
- */
-export interface ClientLoad {
-  /** Event-loop delay percentiles (ms), sampled every 10 ms. */
-  loopDelayMs: { p50: number; p99: number; max: number };
-  /** Share of the time the client's main thread was busy (0..1). */
-  utilization: number;
-  /** How late requests were sent relative to the open-loop schedule (ms): p99 and max. */
-  sendSlipMs: { p99: number; max: number };
-}
-
 export interface BurstOutput {
   answers: BurstAnswer[];
   records?: BurstRecord[];
@@ -68,9 +56,6 @@ function answerOf(record: RequestRecord): BurstAnswer {
   return { status: record.status, stitchId: stitch?.id, gflops: stitch?.gflops, code: record.code ?? record.error };
 }
 
-/** Nearest-rank quantile of already sorted values. */
-const sortedQuantile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
-
 const spec = JSON.parse(process.argv[2] ?? '{}') as BurstSpec;
 const url = new URL(spec.url);
 const body = Buffer.from(spec.imageBase64, 'base64');
@@ -78,23 +63,11 @@ const agent = keepAliveAgent(spec.count);
 process.stdout.write('ready\n');
 await once(process.stdin, 'data');
 const start = performance.now();
-const delay = monitorEventLoopDelay({ resolution: 10 });
-delay.enable();
-const busyBefore = performance.eventLoopUtilization();
 const shot = () => ({ method: 'POST', path: url.pathname + url.search, headers: spec.headers, body, transport: 'keepalive' as const });
-const { records, achievedRatePerS } = await openLoop(url, agent, spec.ratePerS, (1000 * spec.count) / spec.ratePerS, shot, ANSWER_TIMEOUT_MS);
-delay.disable();
+const { records, achievedRatePerS, client } = await measuredOpenLoop(url, agent, spec.ratePerS, (1000 * spec.count) / spec.ratePerS, shot, ANSWER_TIMEOUT_MS);
 const output: BurstOutput = { answers: records.map(answerOf), achievedRatePerS };
 if (spec.record === true) {
-  const interval = 1000 / spec.ratePerS;
-  // openLoop sends request i once i intervals have passed; records are in sending order.
-  const slips = records.map((r, i) => r.sentAt - start - i * interval).sort((a, b) => a - b);
-  const ms = (ns: number) => ns / 1e6;
-  output.client = {
-    loopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
-    utilization: performance.eventLoopUtilization(busyBefore).utilization,
-    sendSlipMs: { p99: sortedQuantile(slips, 0.99), max: slips.at(-1) ?? Number.NaN },
-  };
+  output.client = client;
   output.records = records.map(({ body: _body, ...r }) => ({ ...r, sentAt: r.sentAt - start, writtenAt: r.writtenAt - start, doneAt: r.doneAt - start }));
 }
 // Exit only once the output is written: a large one does not fit the pipe at once, and exit would cut it.

@@ -27,12 +27,21 @@ const BUDGET_MS = 1_000;
 const PATH = '/v1/segment?format=overlay';
 const FACTOR = 12.5;
 /**
- * The timing bounds by the client's clock: on 2 cores the load generator (this process), the server's main thread
- * and its engine worker compete, and a request can wait unread (client event loop, socket, accept queue) before the
- * server sees it (CI 2026-11-28: accepted p99 1076 ms by the client's clock vs 294 ms by the server's; refusals
- * p99 1066 ms vs the 1 s bound). `todo` until the client-side share is separated from the server's.
+ * The timing bounds by the client's clock: `todo`. The client's own share is now measured (its event-loop delay
+ * p99 50-80 ms here, printed with the numbers) and is small; the waiting is the server's. During the burst the
+ * server admits 1.5-3.5× the capacity it measured (the utilization gate is off while the scheduler holds as many
+ * requests as the front end, and the backlog rule charges only unread requests), its main thread saturates, and
+ * new requests wait unread in the kernel for seconds before any verdict (2026-11-28, training job paused:
+ * 429 p50 61 ms / p99 4.2 s, accepted p99 4.3 s by the client's clock vs 1.0 s by the server's, 22.5 % on time;
+ * CI earlier: 429 p99 1.07 s, 97.8 %). Refusals themselves cost ~0.1 ms (`npm run bench:refusal`).
  */
-const CLIENT_CLOCK = 'R8 follow-up (open): client-clock times include waiting before the server reads the request (2-core CI: p99 1.07 s)';
+const CLIENT_CLOCK = 'R8 follow-up (open): the server admits more than it serves in time during the burst, new requests then wait unread (here 429 p99 4.2 s; CI p99 1.07 s)';
+/**
+ * OVERLOAD_BURST=process sends the burst from its own process at the full rate (see docs/reliability.md: the
+ * server then admits more than it can serve in time, so the client-clock bounds and, on a loaded machine, the
+ * no-reset property fail); by default it comes from this process, as on CI so far.
+ */
+const BURST_PROCESS = process.env['OVERLOAD_BURST'] === 'process';
 /** Refusal capacity ÷ burst rate needed for the timing bounds to be testable on this machine. */
 const REFUSAL_HEADROOM = 2;
 /**
@@ -68,6 +77,7 @@ describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 },
       capacityMs: 3_000,
       budgetMs: BUDGET_MS,
       recoveryTimeoutMs: 10_000,
+      burstProcess: BURST_PROCESS,
     });
     const { burst, queue, memory, recovery } = report;
     const r = (x: number) => Math.round(x);
@@ -75,8 +85,8 @@ describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 },
     console.log(`# capacity: engine profile ${r(report.engineCapacityPerS)}/s, service ${r(report.measuredCapacityPerS)}/s, refusals ${r(report.refusalCapacityPerS)}/s; burst target ${r(report.targetRatePerS)}/s, achieved ${r(report.achievedRatePerS)}/s (${(report.achievedRatePerS / report.capacityPerS).toFixed(1)}×)`);
     console.log(`# burst: ${burst.requests} requests ${JSON.stringify(burst.answers)}; 429 after p50 ${r(burst.rejectionMs.p50)} / p99 ${r(burst.rejectionMs.p99)} ms; accepted p50 ${r(burst.acceptedMs.p50)} / p99 ${r(burst.acceptedMs.p99)} ms (server's own p99 ${r(burst.acceptedServerMs.p99)} ms); deadline met ${(100 * burst.acceptedMetDeadlineClient).toFixed(1)} % by the client's clock, ${(100 * burst.acceptedMetDeadline).toFixed(1)} % by the server's`);
     const { loopDelayMs, utilization, sendSlipMs } = burst.client;
-    console.log(`# burst client (own process): event-loop delay p50 ${r(loopDelayMs.p50)} / p99 ${r(loopDelayMs.p99)} / max ${r(loopDelayMs.max)} ms, ${(100 * utilization).toFixed(0)} % busy, sends late by p99 ${r(sendSlipMs.p99)} / max ${r(sendSlipMs.max)} ms; load average ${os.loadavg()[0]!.toFixed(1)}`);
-    console.log(`# server counted ${report.server.answersCounted} answers, ${report.server.inflightAfter} in flight after; resets ${burst.resets}, client timeouts ${burst.timedOut} ${JSON.stringify(burst.lostExamples.slice(0, 2))}`);
+    console.log(`# burst client (${burst.process === 'own' ? 'own process' : 'the test process'}): event-loop delay p50 ${r(loopDelayMs.p50)} / p99 ${r(loopDelayMs.p99)} / max ${r(loopDelayMs.max)} ms, ${(100 * utilization).toFixed(0)} % busy, sends late by p99 ${r(sendSlipMs.p99)} / max ${r(sendSlipMs.max)} ms; load average ${os.loadavg()[0]!.toFixed(1)}`);
+    console.log(`# server counted ${report.server.answersCounted} answers, ${report.server.inflightAfter} in flight after, shed at arrival ${JSON.stringify(report.server.shedByCause)}; resets ${burst.resets}, client timeouts ${burst.timedOut} ${JSON.stringify(burst.lostExamples.slice(0, 2))}`);
     console.log(`# queue depth max ${queue.maxDepth} (bound ${queue.bound}), in flight max ${queue.maxInflight}; RSS ${r(memory.baselineRssMB)} → peak ${r(memory.peakRssMB)} MB; recovery ${r(recovery.ms)} ms (normal request ${recovery.normalStatus}, queue ${recovery.queueDepthAfter})`);
   });
   after(() => server?.kill());

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { send, type Outcome, type Shot } from './http-client.js';
 import { errorCodeOf } from './verdict.js';
 
@@ -87,6 +87,46 @@ export async function openLoop(origin: URL, agent: http.Agent, ratePerS: number,
   }
   const elapsed = performance.now() - start;
   return { records: await Promise.all(pending), achievedRatePerS: (sent * 1000) / elapsed };
+}
+
+/**
+ * The load generator's own share of the times it measures: a `writtenAt` or `doneAt` is stamped when the client's
+ * event loop gets to the socket event, so a busy client adds its own delay to them.
+ */
+export interface ClientLoad {
+  /** Event-loop delay percentiles (ms), sampled every 10 ms, from the first send until the last answer. */
+  loopDelayMs: { p50: number; p99: number; max: number };
+  /** Share of that time the client's main thread was busy (0..1). */
+  utilization: number;
+  /** How late requests were sent relative to the open-loop schedule (ms): p99 and max. */
+  sendSlipMs: { p99: number; max: number };
+}
+
+/** `openLoop`, also measuring the client's own load (`ClientLoad`) while it runs. */
+export async function measuredOpenLoop(
+  origin: URL,
+  agent: http.Agent,
+  ratePerS: number,
+  durationMs: number,
+  shot: () => Shot,
+  timeoutMs: number,
+): Promise<{ records: RequestRecord[]; achievedRatePerS: number; client: ClientLoad }> {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const busyBefore = performance.eventLoopUtilization();
+  const start = performance.now();
+  const run = await openLoop(origin, agent, ratePerS, durationMs, shot, timeoutMs);
+  delay.disable();
+  const interval = 1000 / ratePerS;
+  // openLoop sends request i once i intervals have passed; records are in sending order.
+  const slips = run.records.map((r, i) => r.sentAt - start - i * interval);
+  const ms = (ns: number) => ns / 1e6;
+  const client: ClientLoad = {
+    loopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+    utilization: performance.eventLoopUtilization(busyBefore).utilization,
+    sendSlipMs: { p99: quantile(slips, 0.99), max: slips.length === 0 ? Number.NaN : Math.max(...slips) },
+  };
+  return { ...run, client };
 }
 
 /** Count of records per `status code` label (e.g. `200`, `429 QUEUE_FULL`, `0 ECONNRESET`). */

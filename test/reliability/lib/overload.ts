@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type http from 'node:http';
 import { prepareBurst, type BurstRecord, type ClientLoad } from '../../helpers/burst.js';
 import { keepAliveAgent, type Shot } from './http-client.js';
-import { closedLoop, quantile, tally, timed } from './load.js';
+import { closedLoop, measuredOpenLoop, quantile, tally, timed, type RequestRecord } from './load.js';
 import { metricSum, scrape } from './metrics.js';
 import { sampleMemory } from './server-process.js';
 import { sleep } from './wait.js';
@@ -34,6 +34,12 @@ export interface OverloadOptions {
   budgetMs: number;
   /** How long after the burst to keep trying for a normal answer before giving up (ms). */
   recoveryTimeoutMs: number;
+  /**
+   * Send the burst from its own process (true) instead of this one (false). In this process the generator shares
+   * its event loop with the scrapes, the RSS sampler and the recovery probes, falls behind under load and so
+   * throttles its own arrivals; its own process sends at the full rate (see docs/reliability.md). Default false.
+   */
+  burstProcess?: boolean;
 }
 
 export interface OverloadReport {
@@ -70,15 +76,16 @@ export interface OverloadReport {
     timedOut: number;
     /** The first few lost requests: when they were sent (ms after the burst began) and the transport error. */
     lostExamples: { sentMs: number; writtenMs: number; error: string | undefined }[];
-    /**
-     * The burst client's own load (it runs in its own process): its event-loop delay is the share of the
-     * client-clock times above that is the client's, not the server's.
-     */
+    /** Where the burst came from, and its own load: its event-loop delay is the client's share of the times above. */
+    process: 'own' | 'test';
     client: ClientLoad;
   };
   queue: { bound: number; maxDepth: number; maxInflight: number; samples: number };
-  /** The server's own books for the burst: answers it counted (http_requests_total delta) and in-flight after it. */
-  server: { answersCounted: number; inflightAfter: number };
+  /**
+   * The server's own books for the burst: answers it counted (http_requests_total delta), in-flight after it, and
+   * its refusals at arrival by cause (shed_requests_total delta, burst and recovery probes).
+   */
+  server: { answersCounted: number; inflightAfter: number; shedByCause: Record<string, number> };
   memory: { baselineRssMB: number; peakRssMB: number };
   recovery: { ms: number; queueDepthAfter: number; normalStatus: number; normalDeadlineMet: boolean | undefined };
 }
@@ -140,6 +147,39 @@ async function probeRecovery(origin: URL, agent: http.Agent, options: OverloadOp
   }
 }
 
+type BurstRun = { records: BurstRecord[]; achievedRatePerS: number; client: ClientLoad };
+
+/** Times of a record relative to `start` (ms), without its body. */
+function relative({ body: _body, ...r }: RequestRecord, start: number): BurstRecord {
+  return { ...r, sentAt: r.sentAt - start, writtenAt: r.writtenAt - start, doneAt: r.doneAt - start };
+}
+
+/** Prepares the open-loop burst (in its own process or in this one); the returned function starts it. */
+async function burstStarter(options: OverloadOptions, ratePerS: number, origin: URL, agent: http.Agent): Promise<() => Promise<BurstRun>> {
+  if (options.burstProcess !== true) {
+    return async () => {
+      const start = performance.now();
+      const run = await measuredOpenLoop(origin, agent, ratePerS, options.burstMs, options.shot, 60_000);
+      return { ...run, records: run.records.map((r) => relative(r, start)) };
+    };
+  }
+  const shot = options.shot();
+  if (shot.method !== 'POST' || shot.transport !== 'keepalive' || shot.body === undefined) throw new Error('a burst process sends keep-alive POSTs with a body');
+  const client = await prepareBurst({
+    url: new URL(shot.path, options.url).href,
+    count: Math.round((ratePerS * options.burstMs) / 1000),
+    ratePerS,
+    headers: shot.headers,
+    image: shot.body,
+    record: true,
+  });
+  return async () => {
+    const { records, client: load, achievedRatePerS } = await client.fireRecorded();
+    if (records === undefined || load === undefined) throw new Error('the burst process reported no records');
+    return { records, client: load, achievedRatePerS };
+  };
+}
+
 /**
  * Measures capacity (closed loop), then sends an open-loop burst at `factor` × capacity for `burstMs`, and
  * measures how the server copes (answers, rejection latency, deadlines of accepted requests, queue depth, RSS)
@@ -169,16 +209,8 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
     const targetRatePerS = options.factor * capacityPerS;
     // The burst comes from its own process: a load generator sharing this process's event loop (with the
     // scrapes, the RSS sampler and the recovery probes) would add its own waits to every time it measures.
-    const shot = options.shot();
-    if (shot.method !== 'POST' || shot.transport !== 'keepalive' || shot.body === undefined) throw new Error('the burst sends keep-alive POSTs with a body');
-    const burstClient = await prepareBurst({
-      url: new URL(shot.path, options.url).href,
-      count: Math.round((targetRatePerS * options.burstMs) / 1000),
-      ratePerS: targetRatePerS,
-      headers: shot.headers,
-      image: shot.body,
-      record: true,
-    });
+    // Set up before the watchers start: a burst process takes a second to start.
+    const startBurst = await burstStarter(options, targetRatePerS, origin, agent);
     const baseline = sampleMemory(options.pid).stop().lastRss;
     const memory = sampleMemory(options.pid, 50);
     // Every 250 ms: a /metrics scrape costs the server's main thread 7-14 ms here, so scraping every 50 ms (as
@@ -186,8 +218,9 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
     const queue = watchQueue(options.url, 250);
     const onRoute = (labels: Record<string, string>) => labels['route'] === options.route;
     const burstAndRecovery = async () => {
-      const countBefore = metricSum(await scrape(options.url), 'stitchserve_http_requests_total', onRoute);
-      const burstRun = burstClient.fireRecorded();
+      const before = await scrape(options.url);
+      const countBefore = metricSum(before, 'stitchserve_http_requests_total', onRoute);
+      const burstRun = startBurst();
       // Back to normal is timed from the moment the burst stops sending, while its answers may still be arriving.
       await sleep(options.burstMs);
       const recovery = await probeRecovery(origin, agent, options);
@@ -197,6 +230,12 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
         // The recovery probes are answered on the same route; they are not part of the burst.
         answersCounted: metricSum(afterBurst, 'stitchserve_http_requests_total', onRoute) - countBefore - recovery.probesAnswered,
         inflightAfter: metricSum(afterBurst, 'stitchserve_inflight_requests'),
+        shedByCause: Object.fromEntries(
+          ['inflight_limit', 'event_loop_delay', 'event_loop_utilization', 'deadline'].map((cause) => {
+            const ofCause = (labels: Record<string, string>) => labels['cause'] === cause;
+            return [cause, metricSum(afterBurst, 'stitchserve_shed_requests_total', ofCause) - metricSum(before, 'stitchserve_shed_requests_total', ofCause)];
+          }),
+        ),
       };
       return { burst, recovery, server };
     };
@@ -212,8 +251,7 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
     const { queueStats, rss } = await stopWatchers();
     const { burst, recovery, server } = measured;
 
-    const records: BurstRecord[] = burst.records ?? [];
-    if (burst.client === undefined) throw new Error('the burst client reported no records');
+    const records = burst.records;
     const accepted = records.filter((r) => r.status === 200);
     const rejected = records.filter((r) => r.status === 429);
     return {
@@ -242,6 +280,7 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
           .filter((r) => r.status === 0)
           .slice(0, 5)
           .map((r) => ({ sentMs: r.sentAt, writtenMs: r.writtenAt - r.sentAt, error: r.error })),
+        process: options.burstProcess === true ? 'own' : 'test',
         client: burst.client,
       },
       queue: { bound: options.queueBound, ...queueStats },
