@@ -15,17 +15,19 @@ from .scenes import SceneConfig
 NAME = "fmnist-s-l"
 CLASSIFY_SIZE = 32
 SCENE = SceneConfig(size=48)
-SMALL = AnchorConfig("S", dim=32, depth=10, heads=2, patch=8, img_size=CLASSIFY_SIZE, num_classes=10)
+SMALL = AnchorConfig("S", dim=40, depth=10, heads=2, patch=8, img_size=CLASSIFY_SIZE, num_classes=10)
 LARGE = AnchorConfig("L", dim=64, depth=20, heads=2, patch=8, img_size=CLASSIFY_SIZE, num_classes=10)
 LORA_RANK = 8
 HEAD_CHANNELS = {"segment": 48, "depth": 24, "detect": 32}
+# segment and depth heads also read the scene pixels: 8-px patches are far coarser than the items' outlines
+DENSE_DECODER = "guided"
 # pixels = (rgb/255 - 0.5) / 0.5; Fashion-MNIST is grey ink on black, so classification converts to luminance.
 CLASSIFY_PREPROCESS = {"fit": "fill", "kernel": "linear", "grayscale": True, "invert": False,
                        "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}
 SCENE_PREPROCESS = {"fit": "fill", "kernel": "linear", "grayscale": False, "invert": False,
                     "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}
 DESCRIPTION = ("Demo SN-Netv2 family trained on Fashion-MNIST (classify) and Fashion-MNIST scenes "
-               "(segment/depth/detect): DeiT-III S 32-d x 10 and L 64-d x 20, patch 8, LoRA-r8 stitching layers")
+               "(segment/depth/detect): DeiT-III S 40-d x 10 and L 64-d x 20, patch 8, LoRA-r8 stitching layers")
 
 
 def family_config() -> FamilyConfig:
@@ -34,9 +36,9 @@ def family_config() -> FamilyConfig:
     tasks = (
         TaskConfig("classify", (CLASSIFY_SIZE, CLASSIFY_SIZE), tuple(LABELS), preprocess=dict(CLASSIFY_PREPROCESS)),
         TaskConfig("segment", (s, s), ("background",) + tuple(LABELS), channels=HEAD_CHANNELS["segment"],
-                   preprocess=dict(SCENE_PREPROCESS)),
+                   preprocess=dict(SCENE_PREPROCESS), decoder=DENSE_DECODER),
         TaskConfig("depth", (s, s), channels=HEAD_CHANNELS["depth"], depth_range=(0.5, 11.0),
-                   preprocess=dict(SCENE_PREPROCESS)),
+                   preprocess=dict(SCENE_PREPROCESS), decoder=DENSE_DECODER),
         TaskConfig("detect", (s, s), tuple(LABELS), channels=HEAD_CHANNELS["detect"], stride=4,
                    preprocess=dict(SCENE_PREPROCESS)),
     )

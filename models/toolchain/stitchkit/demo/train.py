@@ -65,9 +65,9 @@ def ablation_jobs(ckpt_dir: str, seed: int, steps: int, images: int) -> ChildJob
 
 
 def dense_phase(steps: int, seed: int) -> JointConfig:
-    """Phase 2: 16 scenes + 32 images per step, background weight 0.1, anchors at 1e-4 and new parts at 2e-3."""
+    """Phase 2: 16 scenes + 32 images per step, background weight 0.25, anchors at 1e-4 and new parts at 2e-3."""
     return JointConfig(steps=steps, cls_batch=32, scene_batch=16, lr=1e-4, new_scale=20.0,
-                       segment_background_weight=0.1, phase=1, seed=seed)
+                       segment_background_weight=0.25, phase=1, seed=seed)
 
 
 def main(argv=None) -> None:
@@ -75,11 +75,11 @@ def main(argv=None) -> None:
     p.add_argument("--out", default="models/fmnist-s-l", help="bundle directory to write")
     p.add_argument("--ckpt-dir", default=DEFAULT_DIR)
     p.add_argument("--seed", type=int, default=0)
-    # batch 64: 937 steps per epoch; S 4 epochs, then extended to 6 (warm restart); L 6 epochs
-    p.add_argument("--steps-s", default="3748,5622", help="S anchor steps ('a,b': train to a, extend to b)")
-    p.add_argument("--steps-l", default="5622", help="L anchor steps")
+    # batch 64: 937 steps per epoch; S 10 epochs; L 6 epochs, extended to 10, then to 12 (warm restarts)
+    p.add_argument("--steps-s", default="9370", help="S anchor steps ('a,b,...': train to a, extend to b, ...)")
+    p.add_argument("--steps-l", default="5622,9370,11244", help="L anchor steps (as --steps-s)")
     p.add_argument("--joint-steps", type=int, default=JointConfig.steps)
-    p.add_argument("--dense-steps", type=int, default=1500)
+    p.add_argument("--dense-steps", type=int, default=2000)
     p.add_argument("--ablation-steps", type=int, default=300)
     p.add_argument("--ablation-images", type=int, default=5000)
     p.add_argument("--eval-images", type=int, default=10000)
@@ -94,10 +94,10 @@ def main(argv=None) -> None:
     stages.run("anchors", pretrain_anchors, a.ckpt_dir, a.seed, a.steps_s, a.steps_l)
     model = stages.run("lsinit", ls_initialised_family, a.ckpt_dir, a.seed, log=log)
     jc = JointConfig(steps=a.joint_steps, seed=a.seed)
-    # the ablation's two short runs go alongside the joint stage: three single-thread processes
+    stages.run("joint", joint_train, model, a.ckpt_dir, "joint", jc, log=log)
+    # the ablation's two short single-thread runs, side by side (at most two training processes at a time)
     with ablation_jobs(a.ckpt_dir, a.seed, a.ablation_steps, a.ablation_images) as side:
-        stages.run("joint", joint_train, model, a.ckpt_dir, "joint", jc, log=log)
-        stages.run("ablation (after joint)", side.wait)
+        stages.run("ablation", side.wait)
     # phase 2: dense-focused SN-Netv2 training (more scenes, class-weighted segmentation, gentler anchor LR)
     dc = dense_phase(a.dense_steps, a.seed)
     stages.run("dense", joint_train, model, a.ckpt_dir, "dense", dc, log=log)
