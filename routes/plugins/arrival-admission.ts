@@ -72,8 +72,8 @@ export default fp(
       }
       const task = route.task;
       const budgetMs = budgetBeforeBody(request, task, services);
-      const scheduled = services.runtime.parts.scheduler.inflight;
-      const shed = shedAtArrival({ inflight: inflight.count - 1, scheduled, loop: monitor.snapshot() }, config.limits, budgetMs);
+      const queued = services.runtime.parts.scheduler.queued;
+      const shed = shedAtArrival({ inflight: inflight.count - 1, queued, loop: monitor.snapshot() }, config.limits, budgetMs);
       if (shed !== undefined) {
         release();
         request.shedAtArrival = true;

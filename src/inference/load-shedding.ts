@@ -19,11 +19,11 @@ export interface ArrivalLoad {
   /** Task requests already in flight (not counting the new one). */
   inflight: number;
   /**
-   * Of those, the ones queued or running in the scheduler: read and preprocessed, their main-thread work is done
-   * but for rendering the answer, which the engine paces (one batch at a time) and the scheduler's admission
-   * already accounts for through the batch overhead it measures.
+   * Of those, the ones waiting in the scheduler's queue: read and decoded, their deadlines judged by the
+   * scheduler's admission. The others are the front end's: being read or decoded, in the running batch, or
+   * having their answer rendered (all main-thread or decoder work still to come).
    */
-  scheduled: number;
+  queued: number;
   loop: EventLoopSnapshot;
 }
 
@@ -82,36 +82,36 @@ const overloaded = (cause: ShedCause, message: string, retryAfterSeconds = 1): S
  *     open-loop overload; a closed loop of clients may saturate the main thread but waits for its answers and
  *     builds no hidden queue, so it is not refused for that):
  *     - event-loop lag above `eventLoopDelayMs` (OVERLOADED): the main thread is already behind;
- *     - main-thread utilization (over the last ~0.5 s) above `eventLoopUtilization` (OVERLOADED), while at
- *       least as many requests are being read and decoded as are queued in the scheduler: accepted work then
- *       saturates the front end (decoding, rendering) and no headroom is left to read and refuse the excess.
- *       When most are queued instead, the engine is the bottleneck: the scheduler's deadline admission decides,
- *       serving the burst with cheaper stitches, and refusing here would only trade degraded answers for
- *       refusals that cost the main thread just as much;
- *   - the main-thread time the requests not yet handed to the scheduler and this one still need, plus the lag,
- *     `lag + (unread + 1) × msPerRequest` with `unread = inflight − scheduled`, above BACKLOG_BUDGET_SHARE of
- *     the request's budget (DEADLINE_UNMEETABLE): it would be answered late. This acts before utilization
- *     rises, e.g. at the start of a burst while the first requests are still decoding. Requests already queued
- *     are the scheduler's to judge (charging them too refused bursts before the queue could grow, so the
- *     controller never degraded). `budgetMs` undefined (not known before the body) skips it.
+ *     - main-thread utilization (over the last ~0.5 s) above `eventLoopUtilization` (OVERLOADED), while the
+ *       front end (`inflight − queued`: reading, decoding, running, rendering) holds at least as many requests
+ *       as the scheduler's queue: accepted work then saturates the front end and no headroom is left to read
+ *       and refuse the excess. When most wait in the queue instead, the engine is the bottleneck: the
+ *       scheduler's deadline admission decides, serving the burst with cheaper stitches, and refusing here
+ *       would only trade degraded answers for refusals that cost the main thread just as much;
+ *   - the main-thread time the front end's requests and this one still need, plus the lag,
+ *     `lag + (front + 1) × msPerRequest`, above BACKLOG_BUDGET_SHARE of the request's budget
+ *     (DEADLINE_UNMEETABLE): it would be answered late. This acts before utilization rises, e.g. at the start
+ *     of a burst while the first requests are still decoding. Requests waiting in the queue are the
+ *     scheduler's to judge (charging them too refused bursts before the queue could grow, so the controller
+ *     never degraded). `budgetMs` undefined (not known before the body) skips it.
  * Pure: the caller supplies the load and counts the outcome. Returns undefined to accept.
  */
 export function shedAtArrival(load: ArrivalLoad, limits: SheddingLimits, budgetMs: number | undefined): Shed | undefined {
-  const { inflight, scheduled, loop } = load;
+  const { inflight, queued, loop } = load;
   if (inflight >= limits.inflight) return overloaded('inflight_limit', `${inflight} requests are in progress (limit ${limits.inflight}); retry later.`);
   if (inflight < SHED_MIN_INFLIGHT) return undefined;
   if (loop.shedding && loop.lagMs > limits.eventLoopDelayMs) {
     return overloaded('event_loop_delay', `The server is ${Math.round(loop.lagMs)} ms behind (limit ${limits.eventLoopDelayMs} ms); retry later.`, retryAfter(loop.lagMs));
   }
-  const unread = Math.max(0, inflight - scheduled);
-  if (loop.shedding && unread >= scheduled && loop.utilization > limits.eventLoopUtilization) {
+  const front = Math.max(0, inflight - queued);
+  if (loop.shedding && front >= queued && loop.utilization > limits.eventLoopUtilization) {
     const percent = (x: number) => Math.round(100 * x);
     return overloaded('event_loop_utilization', `The server is ${percent(loop.utilization)} % busy (limit ${percent(limits.eventLoopUtilization)} %); retry later.`);
   }
   if (budgetMs === undefined) return undefined;
-  const predictedMs = loop.lagMs + (unread + 1) * loop.msPerRequest;
+  const predictedMs = loop.lagMs + (front + 1) * loop.msPerRequest;
   if (predictedMs <= BACKLOG_BUDGET_SHARE * budgetMs) return undefined;
-  const message = `The ${unread} requests being read and decoded keep the server busy for about ${Math.round(predictedMs)} ms, too much of the ${budgetMs} ms budget; retry later.`;
+  const message = `The ${front} requests being read, decoded or answered keep the server busy for about ${Math.round(predictedMs)} ms, too much of the ${budgetMs} ms budget; retry later.`;
   const error = withoutStackTrace(() => new ServiceError('DEADLINE_UNMEETABLE', message, { retryAfterSeconds: retryAfter(predictedMs) }));
   return { cause: 'deadline', error };
 }

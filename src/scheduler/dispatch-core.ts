@@ -91,6 +91,11 @@ export class DispatchCore<P> {
     this.stitchesVersion = parts.latency.version;
   }
 
+  /** Requests waiting in the queue (not running). */
+  get queued(): number {
+    return this.queue.size;
+  }
+
   /** Queued plus running requests. */
   get inflight(): number {
     return this.queue.size + (this.running?.entries.length ?? 0);

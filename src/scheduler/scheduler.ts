@@ -103,9 +103,9 @@ export class Scheduler<P, R> {
     return this.core.lifecycle;
   }
 
-  /** Requests queued or running: already read and preprocessed, waiting for (or in) their batch. */
-  get inflight(): number {
-    return this.core.inflight;
+  /** Requests queued, waiting for a batch (not counting the running one). */
+  get queued(): number {
+    return this.core.queued;
   }
 
   /** Opens (true) or closes (false: NOT_READY) admission; ignored once draining. */

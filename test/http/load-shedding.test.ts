@@ -11,7 +11,7 @@ const LIMITS = { inflight: 32, eventLoopDelayMs: 250, eventLoopUtilization: 0.75
 const calm: EventLoopSnapshot = { lagMs: 5, utilization: 0.3, msPerRequest: 10, shedding: true };
 
 test('shedAtArrival: in-flight bound first, then lag, utilization and the main-thread backlog against the budget, each from a few in flight', () => {
-  const at = (inflight: number, loop: Partial<EventLoopSnapshot>, budgetMs?: number, scheduled = 0) => shedAtArrival({ inflight, scheduled, loop: { ...calm, ...loop } }, LIMITS, budgetMs);
+  const at = (inflight: number, loop: Partial<EventLoopSnapshot>, budgetMs?: number, queued = 0) => shedAtArrival({ inflight, queued, loop: { ...calm, ...loop } }, LIMITS, budgetMs);
   assert.equal(at(3, {}, 1000), undefined, 'a calm server accepts');
 
   const full = at(32, {});
