@@ -90,7 +90,7 @@ const ControllerSchema = Type.Object(
   {
     policy: Type.String({
       pattern: '^(adaptive|slackfit|fastest|most-accurate|fixed:[0-9]+)$',
-      default: 'slackfit',
+      default: 'adaptive',
       description: 'stitch-selection policy: adaptive, slackfit, fastest, most-accurate or fixed:<id>',
     }),
     defaultQuality: Type.Union([Type.Enum(['fast', 'balanced', 'accurate']), Type.Number({ minimum: 0, maximum: 1 })], {
