@@ -1,4 +1,5 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { SlidingQuantile } from '../controller/sliding-quantile.js';
 
 /** What the main thread looks like now; see `EventLoopMonitor`. */
 export interface EventLoopSnapshot {
@@ -42,11 +43,6 @@ const COST_SAMPLES = 16;
  */
 const COST_QUANTILE = 0.25;
 
-function lowQuantile(samples: readonly number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(COST_QUANTILE * (sorted.length - 1))]!;
-}
-
 /**
  * Watches the main thread, where HTTP parsing, routing and post-processing run: how late a periodic timer
  * fires (event-loop lag) and how much busy time each finished request costs. The load shedder reads it at
@@ -64,8 +60,8 @@ export class EventLoopMonitor {
   #recent: Array<{ active: number; idle: number }> = [];
   #answeredInWindow = 0;
   #shedInWindow = 0;
-  /** Busy ms per answer of the last COST_SAMPLES qualifying windows (oldest first). */
-  #costSamples: number[] = [];
+  /** Busy ms per answer of the last COST_SAMPLES qualifying windows. */
+  readonly #costSamples = new SlidingQuantile(COST_SAMPLES, COST_QUANTILE);
   #msPerRequest = 0;
   #lastShedMs = Number.NEGATIVE_INFINITY;
 
@@ -129,8 +125,7 @@ export class EventLoopMonitor {
     this.#windowElu = this.#tickElu;
     if (this.#answeredInWindow >= this.options.minAnswers && this.#shedInWindow === 0) {
       this.#costSamples.push(window.active / this.#answeredInWindow);
-      if (this.#costSamples.length > COST_SAMPLES) this.#costSamples.shift();
-      this.#msPerRequest = lowQuantile(this.#costSamples);
+      this.#msPerRequest = this.#costSamples.value;
     }
     this.#answeredInWindow = 0;
     this.#shedInWindow = 0;
