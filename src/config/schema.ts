@@ -23,6 +23,12 @@ const ServerSchema = Type.Object(
     shutdownGraceMs: Milliseconds('time accepted requests get to finish after SIGTERM before a forced exit', 10_000),
     bodyTimeoutMs: Milliseconds('time a client gets to send the whole request (408 REQUEST_TIMEOUT after)', 30_000),
     keepAliveTimeoutMs: Milliseconds('idle keep-alive connections are closed after this; keep it above load balancers\' idle timeouts (often 60 s)', 72_000),
+    listenBacklog: Type.Integer({
+      minimum: 1,
+      maximum: 65_535,
+      default: 4096,
+      description: 'pending-connection queue of the listening socket (the kernel caps it at net.core.somaxconn); a burst of new connections beyond it is dropped and retried by clients after 1–3 s',
+    }),
     docs: Type.Boolean({ default: true, description: 'serve the OpenAPI document and Swagger UI at /docs' }),
     modelName: Type.Optional(
       Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', description: 'KServe model name; default: the bundle name' }),

@@ -23,7 +23,12 @@ export interface EventLoopSnapshot {
 export interface EventLoopMonitorOptions {
   /** Period of the lag probe (ms). */
   tickMs: number;
-  /** Probe periods `utilization` averages over (~0.5 s: sustained load, not a short burst the queue absorbs). */
+  /**
+   * Probe periods `utilization` averages over (~0.2 s). It gates admission only while requests are being
+   * refused anyway, so it must react within a fraction of a budget: with ~0.5 s, a flood's first half second
+   * was admitted at the service's full rate while reading the flood needed most of the main thread, and every
+   * arrival of that half second waited ~1 s unread (overload test: 429 p99 0.7–1.2 s → 0.4–0.7 s).
+   */
   recentTicks: number;
   /** Length of a cost window for `msPerRequest` (ms). */
   windowMs: number;
@@ -33,7 +38,7 @@ export interface EventLoopMonitorOptions {
   shedMemoryMs: number;
 }
 
-const DEFAULTS: EventLoopMonitorOptions = { tickMs: 20, recentTicks: 25, windowMs: 250, minAnswers: 2, shedMemoryMs: 1000 };
+const DEFAULTS: EventLoopMonitorOptions = { tickMs: 20, recentTicks: 10, windowMs: 250, minAnswers: 2, shedMemoryMs: 1000 };
 /** Cost windows `msPerRequest` is taken from (the most recent ones with answers and no refusal). */
 const COST_SAMPLES = 16;
 /**

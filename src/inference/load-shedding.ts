@@ -36,15 +36,21 @@ export interface Shed {
 /**
  * Share of a request's budget the main-thread backlog may take. The rest is for what the backlog estimate
  * does not see: the request's own decode, queue and engine time, and arrivals still unread in socket buffers.
+ * (0.25 shed ~4× more of an engine-bound classification burst at the door, before the controller's queue could
+ * grow and degrade it: test/controller/live-switching.test.ts.)
  */
 export const BACKLOG_BUDGET_SHARE = 0.5;
 
 /**
- * The utilization and backlog checks apply only from this many requests in flight: below it, accepted work is
- * not what keeps the main thread busy (a single large image, a GC pause or a co-located client can), and
- * refusing would relieve nothing. It also guarantees progress: a few requests are always let in.
+ * The utilization and backlog checks apply from this many requests in flight: with none in flight, accepted
+ * work is not what keeps the main thread busy (a single large image, a GC pause or a co-located client can),
+ * refusing would relieve nothing, and one request is always let in, so service progresses under any flood.
+ * It was 4: under a flood of a front-end-bound workload (JPEG in, PNG overlay out: ~7 ms of main thread per
+ * answer, ~50 ms in flight), four requests always in flight were ~80 admissions/s, more than half the main
+ * thread, while refusing the flood took the rest; new connections then waited seconds in the kernel's accept
+ * queue (1 300 deep) before the server saw them (429 p99 2.9 s by the client's clock).
  */
-export const SHED_MIN_INFLIGHT = 4;
+export const SHED_MIN_INFLIGHT = 1;
 
 /** Seconds to suggest in Retry-After for a backlog of `ms` (≥ 1 s). */
 const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
@@ -77,12 +83,12 @@ const overloaded = (cause: ShedCause, message: string, retryAfterSeconds = 1): S
  * (resets). A refusal costs a fraction of a millisecond, an accepted request tens of them, so the server keeps
  * headroom by accepting only while the main thread is not too busy. Checks, cheapest first:
  * - the in-flight bound (OVERLOADED): requests being uploaded, decoded, queued, run and rendered;
- * - from SHED_MIN_INFLIGHT requests in flight on:
+ * - once SHED_MIN_INFLIGHT requests are in flight:
  *   - while requests are being refused anyway (`loop.shedding`: demand exceeds what is admitted, the sign of an
  *     open-loop overload; a closed loop of clients may saturate the main thread but waits for its answers and
  *     builds no hidden queue, so it is not refused for that):
  *     - event-loop lag above `eventLoopDelayMs` (OVERLOADED): the main thread is already behind;
- *     - main-thread utilization (over the last ~0.5 s) above `eventLoopUtilization` (OVERLOADED), while the
+ *     - main-thread utilization (over the last ~0.2 s) above `eventLoopUtilization` (OVERLOADED), while the
  *       front end (`inflight − queued`: reading, decoding, running, rendering) holds at least as many requests
  *       as the scheduler's queue: accepted work then saturates the front end and no headroom is left to read
  *       and refuse the excess. When most wait in the queue instead, the engine is the bottleneck: the

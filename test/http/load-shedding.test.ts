@@ -10,7 +10,7 @@ import { fixtureImage } from '../helpers/images.js';
 const LIMITS = { inflight: 32, eventLoopDelayMs: 250, eventLoopUtilization: 0.75 };
 const calm: EventLoopSnapshot = { lagMs: 5, utilization: 0.3, msPerRequest: 10, shedding: true };
 
-test('shedAtArrival: in-flight bound first, then lag, utilization and the main-thread backlog against the budget, each from a few in flight', () => {
+test('shedAtArrival: in-flight bound first, then lag, utilization and the main-thread backlog against the budget, each from one in flight', () => {
   const at = (inflight: number, loop: Partial<EventLoopSnapshot>, budgetMs?: number, queued = 0) => shedAtArrival({ inflight, queued, loop: { ...calm, ...loop } }, LIMITS, budgetMs);
   assert.equal(at(3, {}, 1000), undefined, 'a calm server accepts');
 
@@ -20,7 +20,7 @@ test('shedAtArrival: in-flight bound first, then lag, utilization and the main-t
   assert.equal(full?.error.status, 429);
   assert.equal(full?.error.retryAfterSeconds, 1);
 
-  // Below SHED_MIN_INFLIGHT nothing but the bound refuses: a few requests always get in.
+  // Below SHED_MIN_INFLIGHT (an idle front end) nothing but the bound refuses: one request always gets in.
   assert.equal(at(SHED_MIN_INFLIGHT - 1, { lagMs: 5000, utilization: 1, msPerRequest: 1000 }, 10), undefined);
 
   const behind = at(SHED_MIN_INFLIGHT, { lagMs: 1500 });

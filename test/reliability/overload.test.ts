@@ -3,8 +3,8 @@
  * GET /v1/stitches, and the whole service's closed-loop throughput; the smaller one counts), then how fast the
  * server can refuse (closed loop of requests with a 1 ms budget, refused at arrival), then an open-loop burst at
  * 12.5 × capacity (the assertion is ≥ 10× achieved) runs for 3 s. Each property is its own test on the one
- * measured run. Properties still open (the client-clock bounds, below) are `todo` tests: they run and print
- * their numbers, and fail the suite only once they are un-todo'd.
+ * measured run. OVERLOAD_DUMP=file.json writes every burst request's record (times relative to the burst's
+ * start, status, the server's own time) for a timeline of where the waiting happens.
  *
  * Timing bounds (refusals within 1 s, accepted answers within their 1 s budget by the client's clock, no 504
  * for admitted requests, back to normal within 2 s of the burst's end) hold only on a machine that can refuse the burst with room to spare and serve a few
@@ -26,16 +26,6 @@ const BUDGET_MS = 1_000;
  * the service's capacity is low enough for one client process to offer 10× of it on a shared 2-core machine). */
 const PATH = '/v1/segment?format=overlay';
 const FACTOR = 12.5;
-/**
- * The timing bounds by the client's clock: `todo`. The client's own share is now measured (its event-loop delay
- * p99 50-80 ms here, printed with the numbers) and is small; the waiting is the server's. During the burst the
- * server admits 1.5-3.5× the capacity it measured (the utilization gate is off while the scheduler holds as many
- * requests as the front end, and the backlog rule charges only unread requests), its main thread saturates, and
- * new requests wait unread in the kernel for seconds before any verdict (2026-11-28, training job paused:
- * 429 p50 61 ms / p99 4.2 s, accepted p99 4.3 s by the client's clock vs 1.0 s by the server's, 22.5 % on time;
- * CI earlier: 429 p99 1.07 s, 97.8 %). Refusals themselves cost ~0.1 ms (`npm run bench:refusal`).
- */
-const CLIENT_CLOCK = 'R8 follow-up (open): the server admits more than it serves in time during the burst, new requests then wait unread (here 429 p99 4.2 s; CI p99 1.07 s)';
 /**
  * OVERLOAD_BURST=process sends the burst from its own process at the full rate (see docs/reliability.md: the
  * server then admits more than it can serve in time, so the client-clock bounds and, on a loaded machine, the
@@ -136,12 +126,12 @@ describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 },
     assert.equal(report.burst.other, 0, JSON.stringify(report.burst.answers));
   });
 
-  test('refusals come at once (p99 ≤ 1 s after the request was written)', { todo: CLIENT_CLOCK }, (t) => {
+  test('refusals come at once (p99 ≤ 1 s after the request was written)', (t) => {
     if (skipWithoutHeadroom(t)) return;
     assert.ok(report.burst.rejectionMs.p99 <= 1_000, `p99 ${report.burst.rejectionMs.p99.toFixed(0)} ms`);
   });
 
-  test('accepted requests meet their deadline at the stated rate (≥ 99 %, client clock)', { todo: CLIENT_CLOCK }, (t) => {
+  test('accepted requests meet their deadline at the stated rate (≥ 99 %, client clock)', (t) => {
     if (skipWithoutHeadroom(t)) return;
     assert.ok(report.burst.accepted > 0, 'some requests were accepted');
     assert.ok(report.burst.acceptedMetDeadlineClient >= 0.99, `${(100 * report.burst.acceptedMetDeadlineClient).toFixed(1)} %`);

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type http from 'node:http';
 import { prepareBurst, type BurstRecord, type ClientLoad } from '../../helpers/burst.js';
@@ -252,6 +253,9 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
     const { burst, recovery, server } = measured;
 
     const records = burst.records;
+    // For diagnosis (see overload.test.ts): where in the burst the time went, request by request.
+    const dump = process.env['OVERLOAD_DUMP'];
+    if (dump !== undefined && dump !== '') writeFileSync(dump, JSON.stringify(records));
     const accepted = records.filter((r) => r.status === 200);
     const rejected = records.filter((r) => r.status === 429);
     return {
