@@ -22,6 +22,7 @@ from stitchkit.model import SNNet
 from stitchkit.sampling import ResourceConstrainedSampler, UniformSampler, group_by_flops
 
 from .checkpoint import load_if_exists, save_atomic
+from .ema import WeightAverage
 from .family import CLASSIFY_SIZE, family_config
 from .fmnist import load_split
 from .losses import dense_losses
@@ -33,6 +34,7 @@ from .tensors import as_rgb, classify_pixels
 DENSE = ("segment", "depth", "detect")
 BN_BATCHES = 40
 PHASE_STRIDE = 100_000
+LARGE_ANCHOR_ID = 1  # upstream stitch id of the large anchor's own route
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ class JointConfig:
     gap_gflops: float = 1e-3  # RCS bucket width: groups of equal effective depth (11 groups for 10/20 blocks)
     dense: bool = True
     segment_background_weight: float = 1.0  # < 1 keeps the segment head from collapsing to "all background"
+    # sandwich rule (BigNAS, once-for-all): every step also trains the large anchor on the same batch, weighted
+    # ``sandwich``, so the largest model keeps improving instead of drifting while stitches are trained (0 = off)
+    sandwich: float = 0.0
+    ema_decay: float = 0.0  # > 0: keep an exponential moving average of the weights and export it
     phase: int = 0  # a later phase draws other stitches, images and scenes than phase 0 at the same step
     seed: int = 0
     save_every_s: float = 120.0
@@ -153,6 +159,32 @@ def recalibrate_batchnorm(model: SNNet, pool: ScenePool, groups: List[List[int]]
     log(f"BatchNorm statistics of the dense heads averaged over {BN_BATCHES} stitch-sampled scene batches")
 
 
+def route_losses(model: SNNet, stitch, x: torch.Tensor, y: torch.Tensor, batch, jc: JointConfig) -> Dict[str, torch.Tensor]:
+    """``{task: loss}`` of one route: classification on ``(x, y)`` and, when ``batch`` (scene tensors) is given,
+    one backbone pass over the scenes feeding the three dense heads."""
+    logits = model(x, stitch, "classify")["classify.logits"]
+    losses = {"classify": F.cross_entropy(logits, y, label_smoothing=jc.label_smoothing)}
+    if batch is not None:
+        _, taps = model.backbone(batch["pixels"], stitch, collect_taps=True)
+        outputs = {t: model.heads[t](taps, batch["pixels"]) for t in DENSE}
+        losses.update(dense_losses(outputs, batch, jc.segment_background_weight))
+    return losses
+
+
+def step_losses(model: SNNet, sid: int, x: torch.Tensor, y: torch.Tensor, batch,
+                jc: JointConfig) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+    """(total loss, named parts) of one training step on stitch ``sid``: its :func:`route_losses`, plus, with
+    the sandwich rule on and ``sid`` not the large anchor itself, ``jc.sandwich`` × the large anchor's losses on
+    the same inputs (parts named ``L.<task>``)."""
+    losses = route_losses(model, model.space.by_id(sid), x, y, batch, jc)
+    total = sum(losses.values())
+    if jc.sandwich > 0 and sid != LARGE_ANCHOR_ID:
+        large = route_losses(model, model.space.by_id(LARGE_ANCHOR_ID), x, y, batch, jc)
+        total = total + jc.sandwich * sum(large.values())
+        losses.update({f"L.{t}": v for t, v in large.items()})
+    return total, losses
+
+
 def joint_train(model: SNNet, ckpt_dir: str, tag: str, jc: JointConfig, log=print) -> SNNet:
     """Train ``model`` in place for ``jc.steps`` steps; state in ``<tag>.state.pt``, result in ``<tag>.pt``."""
     final_path, state_path = (os.path.join(ckpt_dir, f"{tag}{suffix}") for suffix in (".pt", ".state.pt"))
@@ -167,18 +199,20 @@ def joint_train(model: SNNet, ckpt_dir: str, tag: str, jc: JointConfig, log=prin
     groups = stitch_groups(model, jc.gap_gflops)
     opt = torch.optim.AdamW(param_groups(model, jc), lr=jc.lr)
     step, counts = 0, {}
+    ema = WeightAverage(model, jc.ema_decay) if jc.ema_decay > 0 else None
     saved = load_if_exists(state_path)
     if saved is not None:
         model.load_state_dict(saved["model"])
         opt.load_state_dict(saved["opt"])
         step, counts = saved["step"], saved["counts"]
+        if ema is not None:
+            ema.load_state_dict(saved["ema"])
         log(f"[{tag}] resumed at step {step}/{jc.steps}")
     per_epoch = len(train_y) // jc.cls_batch
     last_save, t0 = time.time(), time.time()
     while step < jc.steps:
         model.train()
         sid = step_stitch(model, jc, groups, step)
-        stitch = model.space.by_id(sid)
         counts[sid] = counts.get(sid, 0) + 1
         epoch, k = divmod(step, per_epoch)
         order = torch.randperm(len(train_y), generator=torch.Generator().manual_seed(jc.seed * 10007 + 7 + 1000 * jc.phase + epoch))
@@ -186,27 +220,27 @@ def joint_train(model: SNNet, ckpt_dir: str, tag: str, jc: JointConfig, log=prin
         key = data_key(jc, step)
         gen = torch.Generator().manual_seed(jc.seed * 7919 + 3_000_017 + key)
         x = random_hflip(as_rgb(train_px[idx]), gen)
-        logits = model(x, stitch, "classify")["classify.logits"]
-        losses = {"classify": F.cross_entropy(logits, train_y[idx], label_smoothing=jc.label_smoothing)}
-        if jc.dense:
-            batch = training_tensors(pool.batch(range(key * jc.scene_batch, (key + 1) * jc.scene_batch)))
-            _, taps = model.backbone(batch["pixels"], stitch, collect_taps=True)
-            outputs = {t: model.heads[t](taps, batch["pixels"]) for t in DENSE}
-            losses.update(dense_losses(outputs, batch, jc.segment_background_weight))
-        total = sum(losses.values())
+        batch = training_tensors(pool.batch(range(key * jc.scene_batch, (key + 1) * jc.scene_batch))) \
+            if jc.dense else None
+        total, losses = step_losses(model, sid, x, train_y[idx], batch, jc)
         set_lr(opt, warmup_cosine(step, jc.steps, jc.lr, int(jc.warmup_frac * jc.steps), jc.lr * 0.01))
         opt.zero_grad(set_to_none=True)
         total.backward()
         torch.nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], 1.0)
         opt.step()
+        if ema is not None:
+            ema.update(model)
         step += 1
         if step % 25 == 0:
             parts = " ".join(f"{t} {v.item():.3f}" for t, v in losses.items())
             log(f"[{tag}] step {step}/{jc.steps} stitch {sid} {parts} {(time.time() - t0) / 60:.1f} min")
         if time.time() - last_save > jc.save_every_s or step == jc.steps:
-            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "counts": counts},
-                        state_path)
+            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "counts": counts,
+                         "ema": ema.state_dict() if ema is not None else None}, state_path)
             last_save = time.time()
+    if ema is not None:
+        ema.copy_to(model)  # the averaged weights are the stage's result (the raw ones stay in the state file)
+        log(f"[{tag}] weights replaced by their moving average (decay {jc.ema_decay})")
     if jc.dense:
         recalibrate_batchnorm(model, pool, groups, jc, log)
     save_atomic({"model": model.state_dict(), "config": jc.__dict__, "counts": counts}, final_path)
