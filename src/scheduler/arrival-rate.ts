@@ -11,6 +11,9 @@ export class ArrivalRate {
   /** Arrival times of the last BURST_HISTORY requests (ring, oldest at `next` once full). */
   private readonly times: number[] = [];
   private next = 0;
+  /** Arrivals so far, and the last burst estimate with what it was computed from (see burstCount). */
+  private arrivals = 0;
+  private burstMemo: { arrivals: number; windowMs: number; expired: number; value: number } | undefined;
 
   constructor(private readonly tauMs = 5000) {
     if (!(tauMs > 0)) throw new Error('ArrivalRate: tauMs must be positive');
@@ -19,6 +22,7 @@ export class ArrivalRate {
   arrive(nowMs: number, budgetMs: number): void {
     this.value = this.perMs(nowMs) + 1 / this.tauMs;
     this.lastMs = nowMs;
+    this.arrivals++;
     if (budgetMs > 0 && Number.isFinite(budgetMs)) this.budget = this.budget === undefined ? budgetMs : 0.95 * this.budget + 0.05 * budgetMs;
     if (this.times.length < BURST_HISTORY) this.times.push(nowMs);
     else {
@@ -48,18 +52,28 @@ export class ArrivalRate {
   burstCount(windowMs: number, nowMs: number): number {
     if (!(windowMs > 0)) return 0;
     const since = nowMs - BURST_HORIZON_WINDOWS * windowMs;
-    const full = this.times.length === BURST_HISTORY;
-    const ordered = full ? [...this.times.slice(this.next), ...this.times.slice(0, this.next)] : this.times;
-    const recent = ordered.filter((t) => t >= since);
-    const n = recent.length;
-    if (n === 0) return 0;
-    const counts: number[] = [];
-    for (let i = 0, j = 0; i < n; i++) {
-      while (recent[i]! - recent[j]! >= windowMs) j++;
-      counts.push(i - j + 1);
+    // Arrivals are recorded in time order: chronological k is ring slot (next + k) mod length, and the ones
+    // past the horizon are a prefix. The estimate depends only on which arrivals are recent and on the window,
+    // so it is recomputed only when those change: every scheduler snapshot (each admission check) reads it.
+    const length = this.times.length;
+    let expired = 0;
+    while (expired < length && this.times[(this.next + expired) % length]! < since) expired++;
+    const memo = this.burstMemo;
+    if (memo !== undefined && memo.arrivals === this.arrivals && memo.windowMs === windowMs && memo.expired === expired) return memo.value;
+    const n = length - expired;
+    let value = 0;
+    if (n > 0) {
+      const recent = (k: number) => this.times[(this.next + expired + k) % length]!;
+      const counts: number[] = [];
+      for (let i = 0, j = 0; i < n; i++) {
+        while (recent(i) - recent(j) >= windowMs) j++;
+        counts.push(i - j + 1);
+      }
+      counts.sort((a, b) => a - b);
+      value = counts[Math.min(n - 1, Math.floor(BURST_QUANTILE * n))]!;
     }
-    counts.sort((a, b) => a - b);
-    return counts[Math.min(n - 1, Math.floor(BURST_QUANTILE * n))]!;
+    this.burstMemo = { arrivals: this.arrivals, windowMs, expired, value };
+    return value;
   }
 }
 
