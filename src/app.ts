@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
 import arrivalAdmission from '../routes/plugins/arrival-admission.js';
 import errorHandling, { asServiceError, sendError, type DrainBounds } from '../routes/plugins/error-handler.js';
@@ -43,7 +43,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const logger = options.logger ?? pino({ level: config.logging.level });
   const services = createServices(config, logger);
   const { bodyTimeoutMs, keepAliveTimeoutMs } = config.server;
-  // Early refusals read at most this much of an unsent body before answering (see drainRequestBody).
+  // Early answers: the unread rest of a body is read and discarded up to this much (see prepareEarlyAnswer).
   const drain: DrainBounds = { maxBytes: 2 * config.limits.bodyBytes, maxMs: 2000 };
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -75,8 +75,20 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       else socket.destroy(err);
     },
   });
+  // R10: while draining, every answer closes its connection, so clients stop reusing kept-alive connections and
+  // open new ones, which are answered (503 DRAINING) or refused once the listener closes, instead of sending on
+  // a connection the server is about to close (reset). Set on arrival too, so early refusals see it (their
+  // unread body is then drained by a lingering close, not left to a kept-alive connection).
+  const closeWhileDraining = (reply: FastifyReply) => {
+    if (services.runtime.draining) reply.header('connection', 'close');
+  };
+  app.addHook('onRequest', (_request, reply, done) => {
+    closeWhileDraining(reply);
+    done();
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    closeWhileDraining(reply);
   });
   app.addHook('onClose', async () => {
     services.monitor.stop();

@@ -1,13 +1,14 @@
 /**
  * Process entry: load config → build app → listen → load and warm the bundle → serve; graceful close on
- * SIGTERM/SIGINT (readiness false and new work 503 DRAINING first, accepted requests finish, exit 0 within
- * server.shutdownGraceMs, else exit 1). A bundle that fails to load ends the process with exit code 1 and a
- * message naming the problem. The only module that reads process.env and argv.
+ * SIGTERM/SIGINT (readiness false and new work 503 DRAINING with `Connection: close` first, accepted requests
+ * finish, then the listener stops and idle connections close; exit 0 within server.shutdownGraceMs, else exit
+ * 1). A bundle that fails to load ends the process with exit code 1 and a message naming the problem. The only module that reads process.env and argv.
  */
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
+import { closeGracefully } from './graceful-close.js';
 
 async function main(): Promise<void> {
   let loaded;
@@ -27,8 +28,7 @@ async function main(): Promise<void> {
   closeWithGrace({ delay: config.server.shutdownGraceMs, logger }, async ({ signal, err }) => {
     if (err !== undefined) logger.error({ err }, 'fatal error; shutting down');
     logger.info({ signal, inflight: app.services.inflight.count }, 'draining: readiness off, new work refused, finishing accepted requests');
-    await app.services.drain();
-    await app.close();
+    await closeGracefully(app);
     logger.info('drained; bye');
   });
 

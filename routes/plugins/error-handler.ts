@@ -73,34 +73,71 @@ function isKserve(request: FastifyRequest): boolean {
   return request.url.startsWith('/v2');
 }
 
-/** How much of an unread request body is read and discarded before an early error answer, at most. */
+/**
+ * Bounds on reading and discarding the unread rest of a request body after an early answer (one sent before the
+ * body was read: 413 for a declared length over the limit, 415, refusals at arrival).
+ */
 export interface DrainBounds {
+  /** Bytes read and discarded after the answer, at most; a declared rest above this closes the connection. */
   maxBytes: number;
+  /** How long a closing connection keeps reading after its answer (lingering close), at most (ms). */
   maxMs: number;
 }
 
+/** The body length the request declares: Content-Length, 0 without a body, undefined when unknown (chunked). */
+function declaredBodyBytes(raw: FastifyRequest['raw']): number | undefined {
+  const length = raw.headers['content-length'];
+  if (length !== undefined) return Number(length);
+  return raw.headers['transfer-encoding'] === undefined ? 0 : undefined;
+}
+
 /**
- * Reads and discards what is left of a request body (bounded), so that closing the connection after an early
- * refusal (413, 415, ...) does not reset it while the client still sends: a TCP reset would discard the answer
- * before the client reads it ("lingering close").
+ * Lingering close: after the answer, Node ends the socket (FIN) and destroys it once that is sent; a client still
+ * sending its body would then get a TCP reset, which can discard the answer before the client reads it (R5).
+ * Instead the socket keeps reading and discarding (Node's parser dumps the unread body) until the client closes
+ * its side, `maxBytes` more arrived or `maxMs` passed, and only then is destroyed.
  */
-export function drainRequestBody(raw: FastifyRequest['raw'], bounds: DrainBounds): Promise<void> {
-  if (raw.complete || raw.readableEnded || raw.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
+function lingerAfterAnswer(raw: FastifyRequest['raw'], answer: FastifyReply['raw'], bounds: DrainBounds): void {
+  const socket = raw.socket;
+  // Runs after Node's own 'finish' listener (registered before the request was emitted), which has just ended
+  // the socket and scheduled `destroy` for when the end is flushed (net.Socket#destroySoon).
+  answer.once('finish', () => {
+    if (socket.destroyed) return;
+    socket.removeListener('finish', socket.destroy);
     let bytes = 0;
-    const done = () => {
+    const close = () => {
       clearTimeout(timer);
-      raw.off('data', onData).off('end', done).off('error', done).off('close', done);
-      resolve();
+      socket.off('data', onData).off('end', close).off('close', close);
+      socket.destroy();
     };
     const onData = (chunk: Buffer) => {
       bytes += chunk.length;
-      if (bytes > bounds.maxBytes) done();
+      if (bytes > bounds.maxBytes) close();
     };
-    const timer = setTimeout(done, bounds.maxMs);
-    raw.on('data', onData).once('end', done).once('error', done).once('close', done);
-    raw.resume();
+    const timer = setTimeout(close, bounds.maxMs);
+    socket.on('data', onData).once('end', close).once('close', close);
   });
+}
+
+/**
+ * Makes an early answer safe for the connection it is sent on, without delaying it (R9: a 413 for a declared
+ * length over the limit is written at once, even if the client stalls). Nothing to do when the body is
+ * complete. A small unread rest (declared ≤ `maxBytes`) on a connection not already closing: the connection
+ * stays alive and Node reads and discards the rest after the answer (refusals under a flood keep their
+ * connections); the body timeout still bounds a stalled rest. Otherwise (a larger or unknown rest, or a
+ * connection Fastify or the drain marked `close`): `Connection: close` and a bounded lingering close.
+ */
+export function prepareEarlyAnswer(request: FastifyRequest, reply: FastifyReply, bounds: DrainBounds): void {
+  const { raw } = request;
+  if (raw.complete || raw.readableEnded || raw.destroyed) return;
+  // Node dumps an untouched body itself after the answer; one a parser started and abandoned (multipart) would
+  // sit paused, so it is resumed (and discarded) here.
+  if (raw.readableFlowing === false) raw.resume();
+  const declared = declaredBodyBytes(raw);
+  const closing = String(reply.getHeader('connection') ?? '').toLowerCase() === 'close';
+  if (!closing && declared !== undefined && declared <= bounds.maxBytes) return;
+  reply.header('connection', 'close');
+  lingerAfterAnswer(raw, reply.raw, bounds);
 }
 
 /** Content type of every error answer. */
@@ -113,10 +150,9 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export async function sendError(request: FastifyRequest, reply: FastifyReply, err: ServiceError, metrics: ServiceMetrics, drain?: DrainBounds): Promise<FastifyReply> {
   metrics.failures.inc({ reason: err.code });
-  // Not deferred (e.g. to setImmediate, by when a small body has arrived and nothing is left to drain): that
-  // is cheaper in a closed loop, but under overload it holds every refusal until the end of the loop's poll
-  // phase, which accepted work (decoding, rendering) makes long.
-  if (drain !== undefined) await drainRequestBody(request.raw, drain);
+  // Answered at once, never after reading the body (R9); not deferred either (e.g. to setImmediate): under
+  // overload that holds every refusal until the end of the loop's poll phase, which accepted work makes long.
+  if (drain !== undefined) prepareEarlyAnswer(request, reply, drain);
   if (err.status === 429 || err.status === 503) reply.header('retry-after', String(err.retryAfterSeconds ?? 1));
   return reply.code(err.status).type(JSON_TYPE).send(JSON.stringify(errorBody(err, isKserve(request))));
 }
