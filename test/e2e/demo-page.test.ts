@@ -104,7 +104,10 @@ describe(`demo page in headless Chromium (real app, ${path.basename(BUNDLE)})`, 
   }
 
   test('a burst from the load panel changes the stitch distribution, and the live panel follows the server', async (t) => {
-    // Segmentation: its stitches span the widest cost range (several-fold in FLOPs), so the controller has a real choice.
+    // Segmentation: its answers cost the most per request (decode, engine, rendering), so a few queued requests
+    // already leave too little time for the dearest stitch. (Its stitches now lie within ~10 % in FLOPs on the
+    // demo family, so each burst's chance to move is modest: up to 5 attempts. Classification, whose anchors are
+    // 4.8× apart, was tried: its bursts were refused outright at twice its ~14 ms idle need.)
     await chooseTask(page, 'segment', WAIT_MS);
     await afterNextRun(page, () => page.click('#gallery button[data-file="scene-1.png"]'), WAIT_MS);
     assert.equal(await page.getAttribute('#gallery button[data-file="scene-1.png"]', 'aria-pressed'), 'true');
@@ -116,7 +119,7 @@ describe(`demo page in headless Chromium (real app, ${path.basename(BUNDLE)})`, 
     // From 20 ms up: on a quiet machine the idle need is ~20-40 ms, and a budget far above it (from 80 ms up, as
     // before: 160 ms) let the dearest stitch serve a whole burst on time even after the stall, so nothing moved.
     let needMs = 20;
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
       needMs = await smallestAnsweredBudget(page, needMs, WAIT_MS);
       const { budgetMs, outcome } = await runAtBudget(page, needMs * 2, WAIT_MS);
       if (outcome !== 'done') continue; // the need moved up meanwhile: measure again
