@@ -32,8 +32,13 @@ const FACTOR = 12.5;
  * no-reset property fail); by default it comes from this process, as on CI so far.
  */
 const BURST_PROCESS = process.env['OVERLOAD_BURST'] === 'process';
-/** Refusal capacity ÷ burst rate needed for the timing bounds to be testable on this machine. */
-const REFUSAL_HEADROOM = 2;
+/**
+ * Refusal capacity ÷ burst rate needed for the timing bounds to be testable on this machine. The probe (16
+ * closed-loop connections from this process) is partly client-bound, so it understates the server: on CI
+ * (11-29) it measured 1.69× and the burst was refused with p99 434 ms, 100 % on time, while 2 skipped the test.
+ * Starved runs measure ≤ 1× (a training job at higher priority: 0.7–0.85×, 429 p99 1.2–1.5 s).
+ */
+const REFUSAL_HEADROOM = 1.5;
 /**
  * Least service capacity (answers/s) for the timing bounds to be testable: the few requests the server always
  * lets in (SHED_MIN_INFLIGHT) must fit in half the budget even when each takes the machine's full service time.
