@@ -31,6 +31,11 @@ export interface OverloadOptions {
   /** Closed-loop capacity measurement: clients and duration. */
   capacityClients: number;
   capacityMs: number;
+  /**
+   * Connections of the closed-loop refusal probe (default: capacityClients). Refusals take the server ~0.1 ms,
+   * so a few connections measure the client more than the server: use more than for capacity.
+   */
+  refusalClients?: number;
   /** The latency budget of the requests (ms): the server's default for the task. */
   budgetMs: number;
   /** How long after the burst to keep trying for a normal answer before giving up (ms). */
@@ -199,7 +204,7 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
     const capacityPerS = Math.min(engineCapacityPerS, measuredCapacityPerS);
     let refusalCapacityPerS = Number.NaN;
     if (options.refusalShot !== undefined) {
-      const refusalRun = closedLoop(origin, agent, options.capacityClients, options.refusalShot, 30_000);
+      const refusalRun = closedLoop(origin, agent, options.refusalClients ?? options.capacityClients, options.refusalShot, 30_000);
       const refusalStart = performance.now();
       await sleep(1_000);
       const refused = (await refusalRun.stop()).filter((r) => r.status === 429).length;
