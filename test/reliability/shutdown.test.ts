@@ -16,7 +16,7 @@ import { test } from 'node:test';
 import { testConfig } from '../helpers/app.js';
 import { fixtureImage } from '../helpers/images.js';
 import { keepAliveAgent, send, type Outcome, type Shot } from './lib/http-client.js';
-import { closedLoop, tally } from './lib/load.js';
+import { closedLoop, tally, untilStopped } from './lib/load.js';
 import { errorCodeOf } from './lib/verdict.js';
 import { spawnServer } from './lib/server-process.js';
 import { probe, until } from './lib/wait.js';
@@ -35,20 +35,14 @@ interface Watched {
  */
 function watchConnections(origin: URL, clients: number, shot: () => Shot): { watched: Watched[]; stop(): Promise<void> } {
   const agent = keepAliveAgent(clients);
-  const watched: Watched[] = [];
-  let running = true;
-  const worker = async (): Promise<void> => {
-    while (running) {
-      const sentAt = performance.now();
-      watched.push({ sentAt, outcome: await send(origin, agent, shot(), 30_000) });
-    }
-  };
-  const workers = Promise.all(Array.from({ length: clients }, worker));
+  const loop = untilStopped(clients, async (): Promise<Watched> => {
+    const sentAt = performance.now();
+    return { sentAt, outcome: await send(origin, agent, shot(), 30_000) };
+  });
   return {
-    watched,
+    watched: loop.results,
     async stop() {
-      running = false;
-      await workers;
+      await loop.stop();
       agent.destroy();
     },
   };

@@ -50,24 +50,33 @@ export async function timed(origin: URL, agent: http.Agent, shot: Shot, timeoutM
 }
 
 /**
+ * `clients` workers, each calling `once()` again as soon as its previous call settled, until `stop()`; `stop()`
+ * resolves with every result once the last call has settled.
+ */
+export function untilStopped<T>(clients: number, once: () => Promise<T>): { results: T[]; stop(): Promise<T[]> } {
+  const results: T[] = [];
+  let running = true;
+  const worker = async (): Promise<void> => {
+    while (running) results.push(await once());
+  };
+  const workers = Promise.all(Array.from({ length: clients }, worker));
+  return {
+    results,
+    async stop() {
+      running = false;
+      await workers;
+      return results;
+    },
+  };
+}
+
+/**
  * Closed-loop load: `clients` workers, each sending `shot()` again as soon as its previous answer arrived,
  * until `stop()`; `stop()` resolves with every request's record once the last one has settled.
  */
 export function closedLoop(origin: URL, agent: http.Agent, clients: number, shot: () => Shot, timeoutMs: number): { records: RequestRecord[]; stop(): Promise<RequestRecord[]> } {
-  const records: RequestRecord[] = [];
-  let running = true;
-  const worker = async (): Promise<void> => {
-    while (running) records.push(await timed(origin, agent, shot(), timeoutMs));
-  };
-  const workers = Promise.all(Array.from({ length: clients }, worker));
-  return {
-    records,
-    async stop() {
-      running = false;
-      await workers;
-      return records;
-    },
-  };
+  const loop = untilStopped(clients, () => timed(origin, agent, shot(), timeoutMs));
+  return { records: loop.results, stop: loop.stop };
 }
 
 /**
