@@ -7,12 +7,20 @@ mlp.fc1,mlp.fc2,gamma_2}``, ``norm``, ``head``. LayerNorm eps 1e-6, exact (erf) 
   patch tokens *before* the cls token is concatenated.
 * ``deit``: no LayerScale; ``pos_embed`` (1, 1+N, D) includes the cls slot and is added after the concat.
 
+``stem`` (opt-in, demo anchors only): the ``p×p`` linear patch projection is replaced by a small convolutional stem
+("early convolutions help transformers see better", Xiao et al. 2021): ``len(stem)`` 3×3 stride-2 convs (padding 1,
+each followed by GELU; no normalisation, so no batch statistics are shared between inputs as different as grey
+items and colour scenes) and a 1×1 projection to ``dim``, named ``patch_embed.proj`` like the plain embedding. The
+token grid is the same (``2 ** len(stem) == patch``); with the default ``stem=()`` the anchor and its key names are
+exactly the official ones.
+
 For an input whose patch grid differs from the anchor's native grid the patch part of ``pos_embed`` is
 resized bicubically (align_corners=False), as timm/mmseg do for dense tasks.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Tuple
 
 import torch
 import torch.nn.functional as F
@@ -34,12 +42,18 @@ class AnchorConfig:
     img_size: int = 224
     num_classes: int = 1000
     flavour: str = "deit3"
+    stem: Tuple[int, ...] = ()  # conv-stem channel widths (each conv halves the resolution); () = plain patch embed
+    stem_bn: bool = False  # stem convs with BatchNorm + ReLU (Xiao et al.) instead of bias + GELU
 
     def __post_init__(self):
         if self.flavour not in FLAVOURS:
             raise ValueError(f"anchor flavour must be one of {FLAVOURS}, got {self.flavour!r}")
         if self.dim % self.heads or self.img_size % self.patch:
             raise ValueError(f"anchor {self.name}: dim % heads and img_size % patch must be 0")
+        object.__setattr__(self, "stem", tuple(int(c) for c in self.stem))  # JSON round trips give lists
+        if self.stem and (2 ** len(self.stem) != self.patch or min(self.stem) < 1):
+            raise ValueError(f"anchor {self.name}: a stem of {len(self.stem)} stride-2 convs has stride "
+                             f"{2 ** len(self.stem)}, patch is {self.patch}; widths must be positive")
 
     @property
     def grid(self) -> int:
@@ -55,6 +69,26 @@ class PatchEmbed(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) → (B, D, H/p, W/p)."""
         return self.proj(x)
+
+
+class ConvStem(nn.Module):
+    """3×3 stride-2 convs + GELU with widths ``widths``, then a 1×1 ``proj`` to ``dim`` (see the module doc)."""
+
+    def __init__(self, widths: Tuple[int, ...], dim: int, batch_norm: bool = False):
+        super().__init__()
+        layers, c_in = [], 3
+        for c_out in widths:
+            if batch_norm:
+                layers += [nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
+            else:
+                layers += [nn.Conv2d(c_in, c_out, kernel_size=3, stride=2, padding=1), nn.GELU()]
+            c_in = c_out
+        self.stem = nn.Sequential(*layers)
+        self.proj = nn.Conv2d(c_in, dim, kernel_size=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) → (B, D, ⌈H/p⌉, ⌈W/p⌉) (= H/p × W/p for sizes divisible by the patch)."""
+        return self.proj(self.stem(x))
 
 
 class Attention(nn.Module):
@@ -121,7 +155,7 @@ class ViTAnchor(nn.Module):
         self.cfg = cfg
         deit3 = cfg.flavour == "deit3"
         n = cfg.grid * cfg.grid
-        self.patch_embed = PatchEmbed(cfg.patch, cfg.dim)
+        self.patch_embed = ConvStem(cfg.stem, cfg.dim, cfg.stem_bn) if cfg.stem else PatchEmbed(cfg.patch, cfg.dim)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, cfg.dim))
         self.pos_embed = nn.Parameter(torch.zeros(1, n if deit3 else n + 1, cfg.dim))
         self.blocks = nn.ModuleList(Block(cfg.dim, cfg.heads, cfg.mlp_ratio, deit3) for _ in range(cfg.depth))

@@ -7,7 +7,7 @@ eval ``batch_norm`` as 2 per element, bilinear upsampling as 4 per output elemen
 ``adaptive_avg_pool2d`` as 1 per input element. Softmax, GELU, residual adds, LayerScale multiplies and
 position-embedding adds are not counted. For a ViT at batch 1 with ``N`` patches and ``T = N + 1`` tokens:
 
-* patch embedding conv: ``N · D · 3 · p²``
+* patch embedding conv: ``N · D · 3 · p²`` (or an opt-in conv stem's convs, :func:`embed_flops`)
 * one block: ``2 · 5TD`` (two LayerNorms) ``+ 3TD²`` (qkv) ``+ 2T²D`` (q·kᵀ and attn·v) ``+ TD²`` (proj)
   ``+ 2·mlp·TD²`` (fc1, fc2)
 * stitching layer: ``T · d_in · d_out``
@@ -39,10 +39,23 @@ def _hidden(arch: AnchorConfig) -> int:
     return int(arch.dim * arch.mlp_ratio)
 
 
+def stem_grids(arch: AnchorConfig, height: int, width: int) -> List[Tuple[int, int]]:
+    """Output (rows, cols) of each 3×3 stride-2 padding-1 conv of the anchor's stem (``⌈x/2⌉`` each)."""
+    grids, rows, cols = [], height, width
+    for _ in arch.stem:
+        rows, cols = (rows + 1) // 2, (cols + 1) // 2
+        grids.append((rows, cols))
+    return grids
+
+
 def token_counts(arch: AnchorConfig, height: int, width: int) -> Tuple[int, int]:
-    """(patches N, tokens T = N + 1) for an input of ``height × width`` pixels (stride = patch, no padding)."""
+    """(patches N, tokens T = N + 1) for an input of ``height × width`` pixels (stride = patch; the plain embed
+    drops a partial patch, a conv stem rounds up)."""
     if height < arch.patch or width < arch.patch:
         raise ValueError(f"input {height}x{width} is smaller than one {arch.patch}px patch")
+    if arch.stem:
+        rows, cols = stem_grids(arch, height, width)[-1]
+        return rows * cols, rows * cols + 1
     n = (height // arch.patch) * (width // arch.patch)
     return n, n + 1
 
@@ -55,6 +68,20 @@ def layer_norm_flops(elements: int) -> int:
 def patch_embed_flops(arch: AnchorConfig, n_patches: int) -> int:
     """Conv ``p×p`` stride ``p`` from 3 channels: one MAC per weight per output position."""
     return n_patches * arch.dim * 3 * arch.patch * arch.patch
+
+
+def embed_flops(arch: AnchorConfig, height: int, width: int) -> int:
+    """The anchor's patch embedding at ``height × width``: the plain ``p×p`` conv, or the conv stem (each 3×3 conv
+    ``rows·cols·c_out·c_in·9``, plus ``2·rows·cols·c_out`` for an eval BatchNorm, then the 1×1 projection
+    ``N·D·c_last``; activations are not counted, as in fvcore)."""
+    n, _ = token_counts(arch, height, width)
+    if not arch.stem:
+        return patch_embed_flops(arch, n)
+    total, c_in = 0, 3
+    for (rows, cols), c_out in zip(stem_grids(arch, height, width), arch.stem):
+        total += rows * cols * c_out * c_in * 9 + (2 * rows * cols * c_out if arch.stem_bn else 0)  # eval BN: 2
+        c_in = c_out
+    return total + n * arch.dim * c_in
 
 
 def block_flops(arch: AnchorConfig, tokens: int) -> int:
@@ -88,6 +115,12 @@ def embed_params(arch: AnchorConfig) -> int:
     n = arch.grid * arch.grid
     t = n + 1
     conv = arch.dim * 3 * arch.patch * arch.patch + arch.dim
+    if arch.stem:
+        widths = (3,) + arch.stem
+        # per stem conv: weights, then a bias, or BatchNorm's weight and bias
+        per_conv = 2 if arch.stem_bn else 1
+        conv = sum(c_in * c_out * 9 + per_conv * c_out for c_in, c_out in zip(widths, arch.stem))
+        conv += widths[-1] * arch.dim + arch.dim
     return conv + arch.dim + (t if arch.flavour == "deit" else n) * arch.dim
 
 
@@ -116,8 +149,8 @@ def _final_norm_used(space: StitchSpace, stitch: Stitch) -> bool:
 def backbone_flops(archs: Sequence[AnchorConfig], stitch: Stitch, height: int, width: int) -> int:
     """Patch embed of the first anchor, every routed block and every stitching layer applied between segments."""
     first = archs[stitch.comb[0]]
-    n, t = token_counts(first, height, width)
-    total = patch_embed_flops(first, n)
+    _, t = token_counts(first, height, width)
+    total = embed_flops(first, height, width)
     for anchor, lo, hi, nxt in _segments(stitch):
         total += (hi - lo + 1) * block_flops(archs[anchor], t)
         if nxt >= 0:

@@ -22,10 +22,13 @@ def _task(name: str, hw: int, labels=(), **kw) -> TaskConfig:
     return TaskConfig(name, (hw, hw), tuple(labels), preprocess=dict(GRAY_PREPROCESS), **kw)
 
 
-def tiny_v2_config(decoder: str = "plain") -> FamilyConfig:
-    """The tiny SN-Netv2 fixture family; ``decoder`` selects the segment/depth head variant (the fixture: plain)."""
-    anchors = (AnchorConfig("S", 16, 4, 2, patch=4, img_size=16, num_classes=10),
-               AnchorConfig("L", 24, 8, 3, patch=4, img_size=16, num_classes=10))
+def tiny_v2_config(decoder: str = "plain", stem: bool = False) -> FamilyConfig:
+    """The tiny SN-Netv2 fixture family; ``decoder`` selects the segment/depth head variant (the fixture: plain);
+    ``stem`` gives both anchors a two-conv stem instead of the linear patch embedding (S: widths 4, 8 with
+    BatchNorm + ReLU; L: 6, 12 with bias + GELU), so one family covers both stem forms."""
+    anchors = (AnchorConfig("S", 16, 4, 2, patch=4, img_size=16, num_classes=10, stem=(4, 8) if stem else (),
+                            stem_bn=stem),
+               AnchorConfig("L", 24, 8, 3, patch=4, img_size=16, num_classes=10, stem=(6, 12) if stem else ()))
     tasks = (_task("classify", 16, CLASS_LABELS),
              _task("segment", 32, ("background", "disc", "square"), channels=8, decoder=decoder),
              _task("depth", 32, channels=8, depth_range=(1e-3, 10.0), decoder=decoder),

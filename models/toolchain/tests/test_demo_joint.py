@@ -6,7 +6,7 @@ import torch
 
 from stitchkit.demo.ema import WeightAverage
 from stitchkit.demo.family import family_config
-from stitchkit.demo.joint import LARGE_ANCHOR_ID, JointConfig, route_losses, step_losses
+from stitchkit.demo.joint import LARGE_ANCHOR_ID, JointConfig, route_losses, step_losses, train_mode
 from stitchkit.demo.scenedata import ScenePool, training_tensors
 from stitchkit.model import SNNet
 
@@ -16,6 +16,19 @@ SMALL_ANCHOR_ID = 0
 def anchor_grads(model: SNNet, anchor: int) -> float:
     """Sum of |grad| over one anchor's parameters (0 when the step did not touch it)."""
     return sum(float(p.grad.abs().sum()) for p in model.anchors[anchor].parameters() if p.grad is not None)
+
+
+class StemBatchNormTest(unittest.TestCase):
+    def test_train_mode_keeps_the_stem_statistics(self):
+        model = train_mode(SNNet(family_config()))
+        stem_bns = [m for m in model.anchors.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+        self.assertEqual(len(stem_bns), sum(len(a.stem) for a in family_config().anchors))
+        self.assertTrue(all(not m.training for m in stem_bns))
+        self.assertTrue(model.heads.training and model.anchors[1].blocks[0].training)
+        before = [m.running_mean.clone() for m in stem_bns]
+        model(torch.randn(2, 3, 48, 48), model.space.by_id(5), "segment")
+        for m, b in zip(stem_bns, before):
+            torch.testing.assert_close(m.running_mean, b)
 
 
 class SandwichStepTest(unittest.TestCase):
@@ -53,6 +66,12 @@ class SandwichStepTest(unittest.TestCase):
             torch.testing.assert_close(parts[f"L.{t}"], v)
         total.backward()
         self.assertGreater(anchor_grads(self.model, LARGE_ANCHOR_ID), 0.0)
+
+    def test_every_other_step(self):
+        jc = JointConfig(sandwich=1.0, sandwich_every=2)
+        for step, expected in ((4, True), (5, False)):
+            _, parts = step_losses(self.model, SMALL_ANCHOR_ID, self.x, self.y, self.batch, jc, step)
+            self.assertEqual(any(k.startswith("L.") for k in parts), expected, step)
 
     def test_large_anchor_is_not_counted_twice(self):
         total, parts = self.step(LARGE_ANCHOR_ID, 1.0)

@@ -93,6 +93,12 @@ class ExportParityTest(unittest.TestCase):
         write_bundle(model, bundle, seed=13)
         self.worst["tiny-v2-guided"] = self._parity(model, bundle, batches=(2,))
 
+    def test_v2_conv_stem_anchors(self):
+        model = randomize_(SNNet(tiny_v2_config(decoder="guided", stem=True)), seed=14)
+        bundle = os.path.join(self.work, "bundle")
+        write_bundle(model, bundle, seed=14)
+        self.worst["tiny-v2-stem"] = self._parity(model, bundle, batches=(2,))
+
     def test_v1_every_stitch_external_weights(self):
         model = randomize_(SNNet(tiny_v1_config()), seed=12)
         bundle = os.path.join(self.work, "bundle")

@@ -147,12 +147,30 @@ class TracedModelCrossCheckTest(unittest.TestCase):
     def test_tiny_v1(self):
         self.check_family(tiny_v1_config())
 
+    def test_tiny_v2_conv_stem(self):
+        """Conv-stem anchors: the stem's convs are counted (analytic = traced) and add to the plain family's FLOPs
+        exactly the stem's MACs minus the replaced p×p projection's."""
+        cfg = tiny_v2_config(decoder="guided", stem=True)
+        self.check_family(cfg)
+        plain, stem = family_flops(tiny_v2_config(decoder="guided")), family_flops(cfg)
+        # S at 16 px: 3→4 conv + BN on 8×8, 4→8 conv + BN on 4×4, 1×1 8→16 on 4×4, replacing the 4×4 conv
+        # 3·16·16 per patch (eval BatchNorm: 2 per element)
+        extra = 64 * 4 * (3 * 9 + 2) + 16 * 8 * (4 * 9 + 2) + 16 * 8 * 16 - 16 * 16 * 3 * 16
+        self.assertEqual(stem[0]["classify"] - plain[0]["classify"], extra)
+
     def test_params_of_anchor_routes_equal_the_module(self):
         for cfg in (tiny_v1_config(), dataclasses.replace(tiny_v2_config(), tasks=tiny_v2_config().tasks[:1])):
             model = SNNet(cfg)
             params = family_params(cfg)
             for a, anchor in enumerate(model.anchors):
                 self.assertEqual(params[a], sum(p.numel() for p in anchor.parameters()))
+
+    def test_params_of_conv_stem_anchors_equal_the_module(self):
+        cfg = tiny_v2_config(stem=True)
+        cfg = dataclasses.replace(cfg, tasks=cfg.tasks[:1])
+        params, model = family_params(cfg), SNNet(cfg)
+        for a, anchor in enumerate(model.anchors):
+            self.assertEqual(params[a], sum(p.numel() for p in anchor.parameters()))
 
 
 if __name__ == "__main__":

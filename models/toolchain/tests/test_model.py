@@ -67,6 +67,21 @@ class FamilyForwardTest(unittest.TestCase):
         self.assertEqual(len(self.v2.stitch_layers[1]), 3 + 1)
         self.assertEqual(self.v2.state_dict()["stitch_layers.0.1.transform.weight"].shape, (24, 16))
 
+    def test_conv_stem_is_opt_in_and_keeps_the_token_grid(self):
+        plain = AnchorConfig("L", 24, 2, 3, patch=8, img_size=32, num_classes=10)
+        stem = AnchorConfig("L", 24, 2, 3, patch=8, img_size=32, num_classes=10, stem=[6, 12, 24])
+        self.assertEqual(stem.stem, (6, 12, 24))  # lists (JSON) are normalised to tuples
+        self.assertEqual({k for k in ViTAnchor(plain).state_dict() if k.startswith("patch_embed")},
+                         {"patch_embed.proj.weight", "patch_embed.proj.bias"})  # official names unchanged
+        model = ViTAnchor(stem)
+        names = {k for k in model.state_dict() if k.startswith("patch_embed")}
+        self.assertEqual(names, {f"patch_embed.stem.{i}.{p}" for i in (0, 2, 4) for p in ("weight", "bias")}
+                         | {"patch_embed.proj.weight", "patch_embed.proj.bias"})
+        for size in (32, 48):
+            self.assertEqual(model.embed(torch.randn(2, 3, size, size)).shape, (2, (size // 8) ** 2 + 1, 24))
+        with self.assertRaises(ValueError):
+            AnchorConfig("L", 24, 2, 3, patch=8, img_size=32, stem=(6, 12))  # stride 4 ≠ patch 8
+
     def test_lora_merged_once_and_eval_does_not_mutate(self):
         layer = self.v2.stitch_layers[0][1].transform
         before = layer.weight.detach().clone()

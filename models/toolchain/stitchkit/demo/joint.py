@@ -56,10 +56,24 @@ class JointConfig:
     # sandwich rule (BigNAS, once-for-all): every step also trains the large anchor on the same batch, weighted
     # ``sandwich``, so the largest model keeps improving instead of drifting while stitches are trained (0 = off)
     sandwich: float = 0.0
+    sandwich_every: int = 1  # the sandwich term on every n-th step only (step % n == 0): its cost is ~half a step
     ema_decay: float = 0.0  # > 0: keep an exponential moving average of the weights and export it
     phase: int = 0  # a later phase draws other stitches, images and scenes than phase 0 at the same step
     seed: int = 0
     save_every_s: float = 120.0
+
+
+def train_mode(model: SNNet) -> SNNet:
+    """``model.train()``, except the anchors' BatchNorm (conv stems), which keeps its pre-training statistics.
+
+    The stems' statistics were estimated on Fashion-MNIST items; in SN-Netv2 training the same stem also sees
+    colour scenes, and batch statistics mixing the two (or following whichever came last) would serve neither.
+    Frozen, a stem BatchNorm is a fixed affine map whose weight and bias still train."""
+    model.train()
+    for module in model.anchors.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.eval()
+    return model
 
 
 def load_anchors(model: SNNet, ckpt_dir: str) -> None:
@@ -144,7 +158,7 @@ def recalibrate_batchnorm(model: SNNet, pool: ScenePool, groups: List[List[int]]
     for bn in bns:
         bn.reset_running_stats()
         bn.momentum = None  # cumulative moving average
-    model.train()
+    train_mode(model)
     for k in range(BN_BATCHES):
         step = jc.steps + k  # stitches and scenes not used by training
         stitch = model.space.by_id(step_stitch(model, jc, groups, step))
@@ -172,13 +186,13 @@ def route_losses(model: SNNet, stitch, x: torch.Tensor, y: torch.Tensor, batch, 
 
 
 def step_losses(model: SNNet, sid: int, x: torch.Tensor, y: torch.Tensor, batch,
-                jc: JointConfig) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-    """(total loss, named parts) of one training step on stitch ``sid``: its :func:`route_losses`, plus, with
-    the sandwich rule on and ``sid`` not the large anchor itself, ``jc.sandwich`` × the large anchor's losses on
-    the same inputs (parts named ``L.<task>``)."""
+                jc: JointConfig, step: int = 0) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+    """(total loss, named parts) of training step ``step`` on stitch ``sid``: its :func:`route_losses`, plus, with
+    the sandwich rule on (and ``step`` a multiple of ``jc.sandwich_every``) and ``sid`` not the large anchor
+    itself, ``jc.sandwich`` × the large anchor's losses on the same inputs (parts named ``L.<task>``)."""
     losses = route_losses(model, model.space.by_id(sid), x, y, batch, jc)
     total = sum(losses.values())
-    if jc.sandwich > 0 and sid != LARGE_ANCHOR_ID:
+    if jc.sandwich > 0 and sid != LARGE_ANCHOR_ID and step % jc.sandwich_every == 0:
         large = route_losses(model, model.space.by_id(LARGE_ANCHOR_ID), x, y, batch, jc)
         total = total + jc.sandwich * sum(large.values())
         losses.update({f"L.{t}": v for t, v in large.items()})
@@ -211,7 +225,7 @@ def joint_train(model: SNNet, ckpt_dir: str, tag: str, jc: JointConfig, log=prin
     per_epoch = len(train_y) // jc.cls_batch
     last_save, t0 = time.time(), time.time()
     while step < jc.steps:
-        model.train()
+        train_mode(model)
         sid = step_stitch(model, jc, groups, step)
         counts[sid] = counts.get(sid, 0) + 1
         epoch, k = divmod(step, per_epoch)
@@ -222,7 +236,7 @@ def joint_train(model: SNNet, ckpt_dir: str, tag: str, jc: JointConfig, log=prin
         x = random_hflip(as_rgb(train_px[idx]), gen)
         batch = training_tensors(pool.batch(range(key * jc.scene_batch, (key + 1) * jc.scene_batch))) \
             if jc.dense else None
-        total, losses = step_losses(model, sid, x, train_y[idx], batch, jc)
+        total, losses = step_losses(model, sid, x, train_y[idx], batch, jc, step)
         set_lr(opt, warmup_cosine(step, jc.steps, jc.lr, int(jc.warmup_frac * jc.steps), jc.lr * 0.01))
         opt.zero_grad(set_to_none=True)
         total.backward()

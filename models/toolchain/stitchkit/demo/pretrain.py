@@ -7,6 +7,7 @@ The data order of epoch ``e`` and the flips of step ``k`` are drawn from generat
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import time
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class PretrainConfig:
     warmup_frac: float = 0.05
     label_smoothing: float = 0.1
     flip: bool = True
+    shift: int = 0  # random crop with this much zero (black) padding: translations of up to ±shift px
     seed: int = 0
     save_every_s: float = 120.0
     probe_every: int = 250  # steps between progress checks on the first 2 000 test images
@@ -62,6 +64,20 @@ def random_hflip(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
 
+def random_shift(x: torch.Tensor, pad: int, gen: torch.Generator, fill: float = -1.0) -> torch.Tensor:
+    """Random crop of the ``pad``-padded image back to its size (padding ``fill`` = normalised black, the
+    Fashion-MNIST background): each image is translated by an independent offset in ``[-pad, pad]``² px."""
+    if pad <= 0:
+        return x
+    b, _, h, w = x.shape
+    padded = F.pad(x, (pad, pad, pad, pad), value=fill)
+    dy, dx = (torch.randint(0, 2 * pad + 1, (b,), generator=gen) for _ in range(2))
+    rows = (dy[:, None] + torch.arange(h))[:, None, :, None].expand(b, x.shape[1], h, w + 2 * pad)
+    cropped = padded.gather(2, rows)
+    cols = (dx[:, None] + torch.arange(w))[:, None, None, :].expand(b, x.shape[1], h, w)
+    return cropped.gather(3, cols)
+
+
 @torch.no_grad()
 def test_accuracy(model: torch.nn.Module, pixels: torch.Tensor, labels: torch.Tensor, batch: int = 1000) -> float:
     """Top-1 of ``model`` (eval mode) on grey ``pixels`` [N,1,H,W]."""
@@ -77,17 +93,18 @@ def trained_steps(final_path: str) -> int:
     return int(done["history"][-1]["step"]) if done and done.get("history") else 0
 
 
-def pretrain(name: str, ckpt_dir: str, pc: PretrainConfig, log=print, cfg: AnchorConfig = None) -> str:
+def pretrain(name: str, ckpt_dir: str, pc: PretrainConfig, log=print, cfg: AnchorConfig = None, tag: str = "") -> str:
     """Train anchor ``name`` ("S" or "L"); returns the path of the final weights (``anchor-<name>.pt``).
 
     A finished anchor with fewer than the requested steps is *extended*: training resumes from its state file
     (kept after the end) with the warm-up + cosine schedule recomputed for the new total, i.e. a warm restart
     at the schedule's value for that step, decaying to 1 % of the peak at the new end.
 
-    ``cfg`` overrides the family's architecture for anchor ``name`` (sizing experiments)."""
+    ``cfg`` overrides the family's architecture for anchor ``name`` (sizing experiments); ``tag`` is appended to
+    the checkpoint names (``anchor-<name><tag>.pt``) so such experiments live beside the real anchors."""
     cfg = cfg or ANCHORS[name]
-    final_path = os.path.join(ckpt_dir, f"anchor-{name}.pt")
-    state_path = os.path.join(ckpt_dir, f"anchor-{name}.state.pt")
+    final_path = os.path.join(ckpt_dir, f"anchor-{name}{tag}.pt")
+    state_path = os.path.join(ckpt_dir, f"anchor-{name}{tag}.state.pt")
     per_epoch = TRAIN_IMAGES // pc.batch
     total = pc.steps or pc.epochs * per_epoch
     done = trained_steps(final_path)
@@ -123,6 +140,7 @@ def pretrain(name: str, ckpt_dir: str, pc: PretrainConfig, log=print, cfg: Ancho
         x = as_rgb(train_px[idx])
         if pc.flip:
             x = random_hflip(x, gen)
+        x = random_shift(x, pc.shift, gen)
         set_lr(opt, warmup_cosine(step, total, pc.lr, int(pc.warmup_frac * total), pc.lr * 0.01))
         loss = F.cross_entropy(model(x), train_y[idx], label_smoothing=pc.label_smoothing)
         opt.zero_grad(set_to_none=True)
@@ -160,13 +178,22 @@ def main(argv=None) -> None:
     p.add_argument("--lr", type=float, default=PretrainConfig.lr)
     p.add_argument("--seed", type=int, default=PretrainConfig.seed)
     p.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
+    p.add_argument("--shift", type=int, default=PretrainConfig.shift, help="random-crop padding, px (0 = off)")
+    p.add_argument("--stem", default="", help="override the anchor's conv stem: 'a,b,c' widths, 'none' = plain embed")
+    p.add_argument("--stem-bn", action="store_true", help="stem convs with BatchNorm + ReLU")
+    p.add_argument("--tag", default="", help="suffix of the checkpoint names (experiments beside the real anchors)")
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
+    cfg = ANCHORS[a.anchor]
+    if a.stem:
+        cfg = dataclasses.replace(cfg, stem=() if a.stem == "none" else tuple(int(c) for c in a.stem.split(",")))
+    if a.stem_bn:
+        cfg = dataclasses.replace(cfg, stem_bn=True)
     for steps in (int(v) for v in a.steps.split(",")):
         pretrain(a.anchor, a.ckpt_dir, PretrainConfig(epochs=a.epochs, steps=steps, batch=a.batch, lr=a.lr,
-                                                      seed=a.seed, flip=not a.no_flip),
-                 log=lambda m: print(m, flush=True))
+                                                      seed=a.seed, flip=not a.no_flip, shift=a.shift),
+                 log=lambda m: print(m, flush=True), cfg=cfg, tag=a.tag)
 
 
 if __name__ == "__main__":
