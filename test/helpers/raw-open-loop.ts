@@ -1,0 +1,101 @@
+/**
+ * The open-loop burst of `load.ts` (`measuredOpenLoop`: same schedule, same records, same client-load measures)
+ * sent through the cheap raw HTTP client (raw-http.ts) instead of node:http, so the load generator's own CPU
+ * adds less to the times it measures.
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { quantile, type ClientLoad, type RequestRecord } from '../reliability/lib/load.js';
+import { errorCodeOf } from '../reliability/lib/verdict.js';
+import { RawHttpClient, type RawOutcome } from './raw-http.js';
+
+/** `total` of a Server-Timing header (ms), as load.ts reads it. */
+function serverTotal(header: string | undefined): number | undefined {
+  const match = /(?:^|,\s*)total;dur=([\d.]+)/.exec(header ?? '');
+  return match === null ? undefined : Number(match[1]);
+}
+
+/** The record of one request, stamped `doneAt` now; fields as load.ts fills them for node:http answers. */
+function recordOf(sentAt: number, outcome: RawOutcome): RequestRecord {
+  const doneAt = performance.now();
+  const answer = outcome.answer;
+  const met = answer?.headers['x-deadline-met'];
+  return {
+    sentAt,
+    writtenAt: outcome.writtenAt ?? sentAt,
+    doneAt,
+    status: answer?.status ?? 0,
+    code: answer === undefined ? undefined : errorCodeOf({ ...answer, ms: doneAt - sentAt }),
+    retryAfter: answer?.headers['retry-after'],
+    error: answer === undefined ? (outcome.error ?? 'no answer') : undefined,
+    deadlineMet: met === undefined ? undefined : met === 'true',
+    serverTotalMs: serverTotal(answer?.headers['server-timing']),
+    body: answer?.body,
+  };
+}
+
+/**
+ * Sends `request` (serialised, see `serializeRequest`) to `origin` at `ratePerS` for `durationMs`, never waiting
+ * for answers: each tick sends every request that is due (at most `maxCount` in all). Resolves once every answer
+ * is in, with the records in sending order and the rate achieved.
+ */
+export function rawOpenLoop(origin: URL, request: Buffer, ratePerS: number, durationMs: number, maxCount: number, timeoutMs: number): Promise<{ records: RequestRecord[]; achievedRatePerS: number }> {
+  const client = new RawHttpClient(origin, timeoutMs);
+  const records: RequestRecord[] = [];
+  const interval = 1000 / ratePerS;
+  const start = performance.now();
+  let sent = 0;
+  let answered = 0;
+  let achievedRatePerS = Number.NaN;
+  return new Promise((resolve) => {
+    const finishIfDone = (): void => {
+      if (Number.isNaN(achievedRatePerS) || answered < sent) return;
+      client.close();
+      resolve({ records, achievedRatePerS });
+    };
+    const sendOne = (index: number): void => {
+      const sentAt = performance.now();
+      client.send(request, (outcome) => {
+        records[index] = recordOf(sentAt, outcome);
+        answered++;
+        finishIfDone();
+      });
+    };
+    const tick = (): void => {
+      const elapsed = performance.now() - start;
+      if (elapsed >= durationMs) {
+        achievedRatePerS = (sent * 1000) / elapsed;
+        finishIfDone();
+        return;
+      }
+      const due = Math.min(maxCount, Math.floor(elapsed / interval) + 1);
+      for (; sent < due; sent++) sendOne(sent);
+      setTimeout(tick, Math.max(1, interval));
+    };
+    tick();
+  });
+}
+
+/** `rawOpenLoop`, also measuring the client's own load (`ClientLoad`) exactly as load.ts's `measuredOpenLoop`. */
+export async function rawMeasuredOpenLoop(
+  origin: URL,
+  request: Buffer,
+  ratePerS: number,
+  count: number,
+  timeoutMs: number,
+): Promise<{ records: RequestRecord[]; achievedRatePerS: number; client: ClientLoad }> {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const busyBefore = performance.eventLoopUtilization();
+  const start = performance.now();
+  const run = await rawOpenLoop(origin, request, ratePerS, (1000 * count) / ratePerS, count, timeoutMs);
+  delay.disable();
+  const interval = 1000 / ratePerS;
+  const slips = run.records.map((r, i) => r.sentAt - start - i * interval);
+  const ms = (ns: number) => ns / 1e6;
+  const client: ClientLoad = {
+    loopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+    utilization: performance.eventLoopUtilization(busyBefore).utilization,
+    sendSlipMs: { p99: quantile(slips, 0.99), max: slips.length === 0 ? Number.NaN : Math.max(...slips) },
+  };
+  return { ...run, client };
+}
