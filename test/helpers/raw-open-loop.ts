@@ -3,8 +3,8 @@
  * sent through the cheap raw HTTP client (raw-http.ts) instead of node:http, so the load generator's own CPU
  * adds less to the times it measures.
  */
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { quantile, type ClientLoad, type RequestRecord } from '../reliability/lib/load.js';
+import { performance } from 'node:perf_hooks';
+import { withClientLoad, type ClientLoad, type RequestRecord } from '../reliability/lib/load.js';
 import { errorCodeOf } from '../reliability/lib/verdict.js';
 import { RawHttpClient, type RawOutcome } from './raw-http.js';
 
@@ -75,27 +75,13 @@ export function rawOpenLoop(origin: URL, request: Buffer, ratePerS: number, dura
   });
 }
 
-/** `rawOpenLoop`, also measuring the client's own load (`ClientLoad`) exactly as load.ts's `measuredOpenLoop`. */
-export async function rawMeasuredOpenLoop(
+/** `rawOpenLoop`, also measuring the client's own load exactly as load.ts's `measuredOpenLoop` (`withClientLoad`). */
+export function rawMeasuredOpenLoop(
   origin: URL,
   request: Buffer,
   ratePerS: number,
   count: number,
   timeoutMs: number,
 ): Promise<{ records: RequestRecord[]; achievedRatePerS: number; client: ClientLoad }> {
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
-  const busyBefore = performance.eventLoopUtilization();
-  const start = performance.now();
-  const run = await rawOpenLoop(origin, request, ratePerS, (1000 * count) / ratePerS, count, timeoutMs);
-  delay.disable();
-  const interval = 1000 / ratePerS;
-  const slips = run.records.map((r, i) => r.sentAt - start - i * interval);
-  const ms = (ns: number) => ns / 1e6;
-  const client: ClientLoad = {
-    loopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
-    utilization: performance.eventLoopUtilization(busyBefore).utilization,
-    sendSlipMs: { p99: quantile(slips, 0.99), max: slips.length === 0 ? Number.NaN : Math.max(...slips) },
-  };
-  return { ...run, client };
+  return withClientLoad(ratePerS, () => rawOpenLoop(origin, request, ratePerS, (1000 * count) / ratePerS, count, timeoutMs));
 }

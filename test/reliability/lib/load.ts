@@ -111,8 +111,31 @@ export interface ClientLoad {
   sendSlipMs: { p99: number; max: number };
 }
 
-/** `openLoop`, also measuring the client's own load (`ClientLoad`) while it runs. */
-export async function measuredOpenLoop(
+/**
+ * Runs an open loop (`run`, sending at `ratePerS` from the moment it is called) while measuring the client's own
+ * load (`ClientLoad`): every load generator reports it the same way.
+ */
+export async function withClientLoad<T extends { records: RequestRecord[] }>(ratePerS: number, run: () => Promise<T>): Promise<T & { client: ClientLoad }> {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const busyBefore = performance.eventLoopUtilization();
+  const start = performance.now();
+  const result = await run();
+  delay.disable();
+  const interval = 1000 / ratePerS;
+  // An open loop sends request i once i intervals have passed; records are in sending order.
+  const slips = result.records.map((r, i) => r.sentAt - start - i * interval);
+  const ms = (ns: number) => ns / 1e6;
+  const client: ClientLoad = {
+    loopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+    utilization: performance.eventLoopUtilization(busyBefore).utilization,
+    sendSlipMs: { p99: quantile(slips, 0.99), max: slips.length === 0 ? Number.NaN : Math.max(...slips) },
+  };
+  return { ...result, client };
+}
+
+/** `openLoop`, also measuring the client's own load (`withClientLoad`). */
+export function measuredOpenLoop(
   origin: URL,
   agent: http.Agent,
   ratePerS: number,
@@ -120,22 +143,7 @@ export async function measuredOpenLoop(
   shot: () => Shot,
   timeoutMs: number,
 ): Promise<{ records: RequestRecord[]; achievedRatePerS: number; client: ClientLoad }> {
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
-  const busyBefore = performance.eventLoopUtilization();
-  const start = performance.now();
-  const run = await openLoop(origin, agent, ratePerS, durationMs, shot, timeoutMs);
-  delay.disable();
-  const interval = 1000 / ratePerS;
-  // openLoop sends request i once i intervals have passed; records are in sending order.
-  const slips = run.records.map((r, i) => r.sentAt - start - i * interval);
-  const ms = (ns: number) => ns / 1e6;
-  const client: ClientLoad = {
-    loopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
-    utilization: performance.eventLoopUtilization(busyBefore).utilization,
-    sendSlipMs: { p99: quantile(slips, 0.99), max: slips.length === 0 ? Number.NaN : Math.max(...slips) },
-  };
-  return { ...run, client };
+  return withClientLoad(ratePerS, () => openLoop(origin, agent, ratePerS, durationMs, shot, timeoutMs));
 }
 
 /** Count of records per `status code` label (e.g. `200`, `429 QUEUE_FULL`, `0 ECONNRESET`). */
