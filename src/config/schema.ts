@@ -47,12 +47,12 @@ const LimitsSchema = Type.Object(
       default: 64,
       description: 'most task requests between arrival and answer (upload, decode, queue, inference, rendering); more → 429 OVERLOADED before the body is read',
     }),
-    eventLoopDelayMs: Milliseconds('while requests are being refused anyway (open-loop overload), event-loop lag above which new task requests are refused 429 OVERLOADED before their body is read (from 4 in flight on)', 250),
+    eventLoopDelayMs: Milliseconds('while requests are being refused anyway (open-loop overload), event-loop lag above which new task requests are refused 429 OVERLOADED before their body is read (from 1 in flight on)', 250),
     eventLoopUtilization: Type.Number({
       exclusiveMinimum: 0,
       maximum: 1,
       default: 0.75,
-      description: 'while requests are being refused anyway, main-thread busy share (over the last ~0.5 s) above which new task requests are refused 429 OVERLOADED before their body is read (from 4 in flight on), keeping headroom to read and refuse the excess; 1 disables',
+      description: 'while requests are being refused anyway, main-thread busy share (over the last ~0.2 s) above which new task requests are refused 429 OVERLOADED before their body is read (from 1 in flight on), keeping headroom to read and refuse the excess; 1 disables',
     }),
     multipart: Type.Object(
       {
