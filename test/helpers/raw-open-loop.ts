@@ -4,33 +4,13 @@
  * adds less to the times it measures.
  */
 import { performance } from 'node:perf_hooks';
-import { withClientLoad, type ClientLoad, type RequestRecord } from '../reliability/lib/load.js';
-import { errorCodeOf } from '../reliability/lib/verdict.js';
+import { recordOf, withClientLoad, type ClientLoad, type RequestRecord } from '../reliability/lib/load.js';
 import { RawHttpClient, type RawOutcome } from './raw-http.js';
 
-/** `total` of a Server-Timing header (ms), as load.ts reads it. */
-function serverTotal(header: string | undefined): number | undefined {
-  const match = /(?:^|,\s*)total;dur=([\d.]+)/.exec(header ?? '');
-  return match === null ? undefined : Number(match[1]);
-}
-
-/** The record of one request, stamped `doneAt` now; fields as load.ts fills them for node:http answers. */
-function recordOf(sentAt: number, outcome: RawOutcome): RequestRecord {
-  const doneAt = performance.now();
-  const answer = outcome.answer;
-  const met = answer?.headers['x-deadline-met'];
-  return {
-    sentAt,
-    writtenAt: outcome.writtenAt ?? sentAt,
-    doneAt,
-    status: answer?.status ?? 0,
-    code: answer === undefined ? undefined : errorCodeOf({ ...answer, ms: doneAt - sentAt }),
-    retryAfter: answer?.headers['retry-after'],
-    error: answer === undefined ? (outcome.error ?? 'no answer') : undefined,
-    deadlineMet: met === undefined ? undefined : met === 'true',
-    serverTotalMs: serverTotal(answer?.headers['server-timing']),
-    body: answer?.body,
-  };
+/** The record of one raw outcome, as load.ts fills it for node:http answers. */
+function recordOfRaw(sentAt: number, outcome: RawOutcome): RequestRecord {
+  const answer = outcome.answer === undefined ? undefined : { ...outcome.answer, ms: performance.now() - sentAt };
+  return recordOf(sentAt, answer, outcome.writtenAt, outcome.error);
 }
 
 /**
@@ -55,7 +35,7 @@ export function rawOpenLoop(origin: URL, request: Buffer, ratePerS: number, dura
     const sendOne = (index: number): void => {
       const sentAt = performance.now();
       client.send(request, (outcome) => {
-        records[index] = recordOf(sentAt, outcome);
+        records[index] = recordOfRaw(sentAt, outcome);
         answered++;
         finishIfDone();
       });

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { send, type Outcome, type Shot } from './http-client.js';
+import { send, type Answer, type Outcome, type Shot } from './http-client.js';
 import { errorCodeOf } from './verdict.js';
 
 /** One request of a load run, as the client saw it. Times in ms on performance.now(). */
@@ -26,22 +26,27 @@ function serverTotal(header: string | undefined): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
-function record(sentAt: number, outcome: Outcome): RequestRecord {
-  const answer = outcome.answers[0];
+/**
+ * The record of one request answered (or not) now: every load generator fills it the same way. `answer` is the
+ * first complete answer, `error` why there is none.
+ */
+export function recordOf(sentAt: number, answer: Answer | undefined, writtenAt: number | undefined, error: string | undefined): RequestRecord {
   const met = answer?.headers['x-deadline-met'];
   return {
     sentAt,
-    writtenAt: outcome.writtenAt ?? sentAt,
+    writtenAt: writtenAt ?? sentAt,
     doneAt: performance.now(),
     status: answer?.status ?? 0,
     code: answer === undefined ? undefined : errorCodeOf(answer),
     retryAfter: answer?.headers['retry-after'],
-    error: answer === undefined ? (outcome.error ?? 'no answer') : undefined,
+    error: answer === undefined ? (error ?? 'no answer') : undefined,
     deadlineMet: met === undefined ? undefined : met === 'true',
     serverTotalMs: serverTotal(answer?.headers['server-timing']),
     body: answer?.body,
   };
 }
+
+const record = (sentAt: number, outcome: Outcome): RequestRecord => recordOf(sentAt, outcome.answers[0], outcome.writtenAt, outcome.error);
 
 /** Sends one shot and records it. */
 export async function timed(origin: URL, agent: http.Agent, shot: Shot, timeoutMs: number): Promise<RequestRecord> {
