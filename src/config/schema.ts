@@ -47,6 +47,12 @@ const LimitsSchema = Type.Object(
       default: 64,
       description: 'most task requests between arrival and answer (upload, decode, queue, inference, rendering); more → 429 OVERLOADED before the body is read',
     }),
+    frontInflight: Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 32,
+      description: 'of those, most in the front end (being read, decoded, run or rendered, i.e. not waiting in the scheduler\'s queue); more → 429 OVERLOADED before the body is read',
+    }),
     eventLoopDelayMs: Milliseconds('while requests are being refused anyway (open-loop overload), event-loop lag above which new task requests are refused 429 OVERLOADED before their body is read (from 1 in flight on)', 250),
     eventLoopUtilization: Type.Number({
       exclusiveMinimum: 0,

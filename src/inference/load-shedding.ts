@@ -5,6 +5,11 @@ import type { EventLoopSnapshot } from './event-loop-monitor.js';
 export interface SheddingLimits {
   /** Most task requests between arrival and answer; the next one is refused OVERLOADED. */
   inflight: number;
+  /**
+   * Most of those in the front end (being read, decoded, run or rendered: not waiting in the scheduler's queue);
+   * the next one is refused OVERLOADED.
+   */
+  frontInflight: number;
   /** Event-loop lag (ms) above which new task requests are refused OVERLOADED. */
   eventLoopDelayMs: number;
   /** Main-thread busy share (0..1, last ~100 ms) above which new task requests are refused OVERLOADED; 1: never. */
@@ -12,7 +17,7 @@ export interface SheddingLimits {
 }
 
 /** Why a request was shed at arrival: the `cause` label of `stitchserve_shed_requests_total`. */
-export type ShedCause = 'inflight_limit' | 'event_loop_delay' | 'event_loop_utilization' | 'deadline';
+export type ShedCause = 'inflight_limit' | 'front_limit' | 'event_loop_delay' | 'event_loop_utilization' | 'deadline';
 
 /** The state a new task request arrives into. */
 export interface ArrivalLoad {
@@ -84,6 +89,11 @@ const overloaded = (cause: ShedCause, message: string, retryAfterSeconds = 1): S
  * headroom by accepting only while the main thread is not too busy. Checks, cheapest first:
  * - the in-flight bound (OVERLOADED): requests being uploaded, decoded, queued, run and rendered;
  * - once SHED_MIN_INFLIGHT requests are in flight:
+ *   - the front end's bound (OVERLOADED): requests in flight but not waiting in the scheduler's queue. At a
+ *     flood's start nothing has been refused yet, so the open-loop checks below are off, and the backlog check
+ *     admits half a budget of main-thread work; a front end that full runs few event-loop iterations a second,
+ *     and Node accepts one new connection per iteration, so the flood waited unseen in the accept queue
+ *     (docs/reliability.md). Queued requests are not counted: the controller serves a queue with cheaper stitches;
  *   - while requests are being refused anyway (`loop.shedding`: demand exceeds what is admitted, the sign of an
  *     open-loop overload; a closed loop of clients may saturate the main thread but waits for its answers and
  *     builds no hidden queue, so it is not refused for that):
@@ -106,10 +116,13 @@ export function shedAtArrival(load: ArrivalLoad, limits: SheddingLimits, budgetM
   const { inflight, queued, loop } = load;
   if (inflight >= limits.inflight) return overloaded('inflight_limit', `${inflight} requests are in progress (limit ${limits.inflight}); retry later.`);
   if (inflight < SHED_MIN_INFLIGHT) return undefined;
+  const front = Math.max(0, inflight - queued);
+  if (front >= limits.frontInflight) {
+    return overloaded('front_limit', `${front} requests are being read, decoded, run or answered (limit ${limits.frontInflight}); retry later.`);
+  }
   if (loop.shedding && loop.lagMs > limits.eventLoopDelayMs) {
     return overloaded('event_loop_delay', `The server is ${Math.round(loop.lagMs)} ms behind (limit ${limits.eventLoopDelayMs} ms); retry later.`, retryAfter(loop.lagMs));
   }
-  const front = Math.max(0, inflight - queued);
   if (loop.shedding && front >= queued && loop.utilization > limits.eventLoopUtilization) {
     const percent = (x: number) => Math.round(100 * x);
     return overloaded('event_loop_utilization', `The server is ${percent(loop.utilization)} % busy (limit ${percent(limits.eventLoopUtilization)} %); retry later.`);

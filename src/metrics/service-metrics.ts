@@ -63,7 +63,7 @@ export class ServiceMetrics {
   });
   readonly shedRequests = new Counter({
     name: name('shed_requests_total'),
-    help: 'Task requests refused at arrival, before their body was read, by cause: inflight_limit, event_loop_delay, event_loop_utilization, deadline.',
+    help: 'Task requests refused at arrival, before their body was read, by cause: inflight_limit, front_limit, event_loop_delay, event_loop_utilization, deadline.',
     labelNames: ['cause'] as const,
     registers: [this.registry],
   });

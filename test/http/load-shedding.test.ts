@@ -7,7 +7,7 @@ import { BACKLOG_BUDGET_SHARE, SHED_MIN_INFLIGHT } from '../../src/inference/loa
 import { postImage, startApp } from '../helpers/app.js';
 import { fixtureImage } from '../helpers/images.js';
 
-const LIMITS = { inflight: 32, eventLoopDelayMs: 250, eventLoopUtilization: 0.75 };
+const LIMITS = { inflight: 32, frontInflight: 16, eventLoopDelayMs: 250, eventLoopUtilization: 0.75 };
 const calm: EventLoopSnapshot = { lagMs: 5, utilization: 0.3, msPerRequest: 10, shedding: true };
 
 test('shedAtArrival: in-flight bound first, then lag, utilization and the main-thread backlog against the budget, each from one in flight', () => {
@@ -19,6 +19,15 @@ test('shedAtArrival: in-flight bound first, then lag, utilization and the main-t
   assert.equal(full?.error.code, 'OVERLOADED');
   assert.equal(full?.error.status, 429);
   assert.equal(full?.error.retryAfterSeconds, 1);
+
+  // The front end's bound counts only requests not waiting in the scheduler's queue (being read, decoded, run or
+  // rendered: main-thread and decoder work still to come), so a queue the controller can degrade is not cut short.
+  const front = at(20, {}, undefined, 4);
+  assert.equal(front?.cause, 'front_limit');
+  assert.equal(front?.error.code, 'OVERLOADED');
+  assert.equal(front?.error.retryAfterSeconds, 1);
+  assert.equal(at(20, {}, undefined, 5), undefined, '15 in the front end, 5 queued: accepted');
+  assert.equal(at(31, {}, undefined, 16), undefined, 'most queued: the total bound is what limits');
 
   // Below SHED_MIN_INFLIGHT (an idle front end) nothing but the bound refuses: one request always gets in.
   assert.equal(at(SHED_MIN_INFLIGHT - 1, { lagMs: 5000, utilization: 1, msPerRequest: 1000 }, 10), undefined);

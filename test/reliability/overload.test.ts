@@ -27,11 +27,13 @@ const BUDGET_MS = 1_000;
 const PATH = '/v1/segment?format=overlay';
 const FACTOR = 12.5;
 /**
- * OVERLOAD_BURST=process sends the burst from its own process at the full rate (raw-socket client): the
- * client-clock bounds then held in 4 of 6 quiet runs, as the server admits up to its in-flight bound at the
- * flood's start (docs/reliability.md); by default the burst comes from this process, as on CI so far.
+ * The burst comes from its own process at the full rate (raw-socket client), as a real flood would: the
+ * server then must read and refuse new connections as fast as they come (docs/reliability.md). With the front
+ * end's bound (`limits.frontInflight`, session 6) the client-clock bounds held in 5 of 5 quiet runs (before: 4 of
+ * 6). OVERLOAD_BURST=test sends it from this test's process instead (CI's mode until session 6; gentler, as the
+ * test process's own work slows the sender).
  */
-const BURST_PROCESS = process.env['OVERLOAD_BURST'] === 'process';
+const BURST_PROCESS = process.env['OVERLOAD_BURST'] !== 'test';
 /**
  * Refusal capacity ÷ burst rate needed for the timing bounds to be testable on this machine. The probe (closed
  * loops from this process) is partly client-bound, so it understates the server. Since the 11-29 fixes every
@@ -45,6 +47,14 @@ const REFUSAL_HEADROOM = 1.25;
  * lets in (SHED_MIN_INFLIGHT) must fit in half the budget even when each takes the machine's full service time.
  */
 const MIN_CAPACITY_PER_S = (2 * SHED_MIN_INFLIGHT * 1000) / BUDGET_MS;
+
+/**
+ * Most the burst's sender may fall behind its own schedule (p99, ms) for the timing bounds to be testable. Quiet
+ * runs: 23–56 ms; a run at load average 5–6 from a training job: 265 ms, and one whose sender starved so far
+ * that it sent 241/s instead of ~550/s (the refusal headroom then looked ample) missed the bounds narrowly
+ * (429 p99 1.03 s, 97.9 % on time): what was measured there was the machine, not the server.
+ */
+const MAX_SEND_SLIP_MS = 100;
 
 describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 }, () => {
   let server: ServerProcess;
@@ -88,12 +98,17 @@ describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 },
   });
   after(() => server?.kill());
 
-  /** Skips `t` (saying why) when this machine cannot refuse the burst with room to spare or serves too slowly. */
+  /**
+   * Skips `t` (saying why) when this machine cannot refuse the burst with room to spare, serves too slowly, or
+   * could not even send the burst on schedule (the sender itself starved: its clock then measures the machine).
+   */
   const skipWithoutHeadroom = (t: TestContext): boolean => {
     const headroom = report.refusalCapacityPerS / report.achievedRatePerS;
-    if (headroom >= REFUSAL_HEADROOM && report.capacityPerS >= MIN_CAPACITY_PER_S) return false;
+    const slipMs = report.burst.client.sendSlipMs.p99;
+    if (headroom >= REFUSAL_HEADROOM && report.capacityPerS >= MIN_CAPACITY_PER_S && slipMs <= MAX_SEND_SLIP_MS) return false;
     const refusals = `it refuses ${report.refusalCapacityPerS.toFixed(0)}/s for a burst of ${report.achievedRatePerS.toFixed(0)}/s (needs ${REFUSAL_HEADROOM}×)`;
-    t.skip(`machine too slow to test: ${refusals}, serves ${report.capacityPerS.toFixed(1)}/s (needs ${MIN_CAPACITY_PER_S}/s)`);
+    const sender = `the burst's sender ran late by p99 ${slipMs.toFixed(0)} ms (at most ${MAX_SEND_SLIP_MS} ms)`;
+    t.skip(`machine too slow to test: ${refusals}, serves ${report.capacityPerS.toFixed(1)}/s (needs ${MIN_CAPACITY_PER_S}/s), ${sender}`);
     return true;
   };
 

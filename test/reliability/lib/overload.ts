@@ -237,7 +237,7 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
         answersCounted: metricSum(afterBurst, 'stitchserve_http_requests_total', onRoute) - countBefore - recovery.probesAnswered,
         inflightAfter: metricSum(afterBurst, 'stitchserve_inflight_requests'),
         shedByCause: Object.fromEntries(
-          ['inflight_limit', 'event_loop_delay', 'event_loop_utilization', 'deadline'].map((cause) => {
+          ['inflight_limit', 'front_limit', 'event_loop_delay', 'event_loop_utilization', 'deadline'].map((cause) => {
             const ofCause = (labels: Record<string, string>) => labels['cause'] === cause;
             return [cause, metricSum(afterBurst, 'stitchserve_shed_requests_total', ofCause) - metricSum(before, 'stitchserve_shed_requests_total', ofCause)];
           }),
