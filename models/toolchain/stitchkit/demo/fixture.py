@@ -19,19 +19,15 @@ import os
 from typing import Dict, List, Sequence
 
 import numpy as np
-import torch
 
 from stitchkit.model import SNNet
 
 from .evaluate import DETECTIONS_PER_IMAGE
 from .family import SCENE
 from .fmnist import load_split
-from .metrics import ConfusionMatrix, DepthMetrics, DetectionMetrics
-from .routes import PrefixCache, task_outputs
-from .scenedata import DETECT_STRIDE, ScenePool
+from .gap import PerScene, per_scene
+from .scenedata import ScenePool
 from .scenes import SceneBatch
-from .targets import decode
-from .tensors import scene_pixels
 
 CLASSIFY_SUBSET = 1000
 SCENE_SUBSET = 64
@@ -48,49 +44,15 @@ def scene_bytes(scenes: SceneBatch) -> bytes:
     return b"".join(parts)
 
 
-@torch.no_grad()
-def per_scene_stats(model: SNNet, ids: Sequence[int], n_scenes: int, seed: int) -> Dict[int, dict]:
-    """Per stitch: per-scene confusion matrices, per-scene δ1 and the decoded detections, for bootstrapping."""
-    xte, yte = load_split("test")
-    pool = ScenePool(xte, yte, "test", seed)
-    stats = {sid: {"conf": [], "delta1": [], "dets": [], "gt": []} for sid in ids}
-    for start in range(0, n_scenes, 100):
-        scenes = pool.batch(range(start, min(start + 100, n_scenes)))
-        cache = PrefixCache(model.eval(), scene_pixels(scenes.images), dense=True)
-        for sid in ids:
-            out = task_outputs(cache, model.space.by_id(sid), ["segment", "depth", "detect"])
-            pred = out["segment"]["segment.logits"].argmax(1).numpy()
-            depth = out["depth"]["depth.depth"][:, 0].numpy()
-            d = out["detect"]
-            dets = decode(d["detect.heatmap"], d["detect.size"], d["detect.offset"], DETECT_STRIDE,
-                          k=DETECTIONS_PER_IMAGE, image_hw=scenes.images.shape[1:3])
-            for k in range(len(pred)):
-                cm = ConfusionMatrix(11)
-                cm.update(pred[k], scenes.segment[k])
-                dm = DepthMetrics(model.cfg.task("depth").depth_range)
-                dm.update(depth[k], scenes.depth[k])
-                stats[sid]["conf"].append(cm.matrix)
-                stats[sid]["delta1"].append(dm.compute()["delta1"])
-                stats[sid]["dets"].append(dets[k])
-                stats[sid]["gt"].append((scenes.boxes[k], scenes.box_labels[k]))
-    return stats
-
-
-def bootstrap_sd(stat: dict, subset: int, draws: int, seed: int) -> Dict[str, float]:
+def bootstrap_sd(records: PerScene, subset: int, draws: int, seed: int) -> Dict[str, float]:
     """SD of mIoU, δ1 and mAP@0.5 over ``draws`` random ``subset``-scene subsets (without replacement)."""
     rng = np.random.default_rng(seed)
-    n = len(stat["delta1"])
+    n = len(records.confusion)
     values: Dict[str, List[float]] = {"mIoU": [], "delta1": [], "mAP50": []}
     for _ in range(draws):
-        pick = rng.choice(n, size=subset, replace=False)
-        cm = ConfusionMatrix(11)
-        cm.matrix = np.sum([stat["conf"][i] for i in pick], axis=0)
-        values["mIoU"].append(cm.miou())
-        values["delta1"].append(float(np.mean([stat["delta1"][i] for i in pick])))
-        dt = DetectionMetrics(10)
-        for i in pick:
-            dt.update(stat["dets"][i], *stat["gt"][i])
-        values["mAP50"].append(dt.compute()["mAP50"])
+        m = records.metrics(rng.choice(n, size=subset, replace=False))
+        for k in values:
+            values[k].append(m[k])
     return {k: float(np.std(v)) for k, v in values.items()}
 
 
@@ -102,7 +64,7 @@ def write_fixture(model: SNNet, manifest: dict, check_ids: Sequence[int], eval_s
     scenes = ScenePool(xte, yte, "test", seed).batch(range(SCENE_SUBSET))
     with gzip.GzipFile(os.path.join(out_dir, "scenes.bin.gz"), "wb", mtime=0) as f:
         f.write(scene_bytes(scenes))
-    stats = per_scene_stats(model, check_ids, eval_scenes, seed)
+    stats = per_scene(model, check_ids, eval_scenes, seed=seed)
     fpc = (1 - CLASSIFY_SUBSET / eval_images) if eval_images > CLASSIFY_SUBSET else 1.0
     by_id = {s["id"]: s for s in manifest["stitches"]}
     tolerances = {}

@@ -77,6 +77,7 @@ DENSE_EMA = 0.998  # the dense phase's result is the moving average of its weigh
 # fine-tuned gently; the new parts (stitching layers, heads) keep v3's 2e-3
 ANCHOR_LR = 5e-5
 NEW_LR = 2e-3
+DENSE_ANCHOR_LR = ANCHOR_LR
 
 
 def joint_phase(steps: int, seed: int, sandwich: float = SANDWICH, every: int = SANDWICH_EVERY) -> JointConfig:
@@ -87,10 +88,10 @@ def joint_phase(steps: int, seed: int, sandwich: float = SANDWICH, every: int = 
 
 
 def dense_phase(steps: int, seed: int, sandwich: float = SANDWICH, ema: float = DENSE_EMA,
-                every: int = SANDWICH_EVERY) -> JointConfig:
+                every: int = SANDWICH_EVERY, anchor_lr: float = ANCHOR_LR) -> JointConfig:
     """Phase 2: 16 scenes + 32 images per step, background weight 0.25, the large anchor trained alongside
-    the sampled stitch on every ``every``-th step, weights averaged (EMA) for the result."""
-    return JointConfig(steps=steps, cls_batch=32, scene_batch=16, lr=ANCHOR_LR, new_scale=NEW_LR / ANCHOR_LR,
+    the sampled stitch on every ``every``-th step, anchors at ``anchor_lr``, weights averaged (EMA) for the result."""
+    return JointConfig(steps=steps, cls_batch=32, scene_batch=16, lr=anchor_lr, new_scale=NEW_LR / anchor_lr,
                        segment_background_weight=0.25, phase=1, seed=seed, sandwich=sandwich,
                        sandwich_every=every, ema_decay=ema)
 
@@ -108,6 +109,7 @@ def main(argv=None) -> None:
     p.add_argument("--sandwich", type=float, default=SANDWICH, help="large-anchor loss weight per step (0 = off)")
     p.add_argument("--sandwich-every", type=int, default=SANDWICH_EVERY, help="sandwich on every n-th step")
     p.add_argument("--dense-sandwich-every", type=int, default=0, help="the dense phase's (0 = --sandwich-every)")
+    p.add_argument("--dense-lr", type=float, default=DENSE_ANCHOR_LR, help="anchors' peak lr in the dense phase")
     p.add_argument("--shift", type=int, default=SHIFT, help="anchors' random-crop padding, px (0 = off)")
     p.add_argument("--dense-ema", type=float, default=DENSE_EMA, help="EMA decay of the dense phase (0 = off)")
     p.add_argument("--ablation-steps", type=int, default=300)
@@ -130,7 +132,8 @@ def main(argv=None) -> None:
         stages.run("joint", joint_train, model, a.ckpt_dir, "joint", jc, log=log)
         stages.run("ablation", side.wait)
     # phase 2: dense-focused SN-Netv2 training (more scenes, class-weighted segmentation, gentler anchor LR)
-    dc = dense_phase(a.dense_steps, a.seed, a.sandwich, a.dense_ema, a.dense_sandwich_every or a.sandwich_every)
+    dc = dense_phase(a.dense_steps, a.seed, a.sandwich, a.dense_ema, a.dense_sandwich_every or a.sandwich_every,
+                     a.dense_lr)
     stages.run("dense", joint_train, model, a.ckpt_dir, "dense", dc, log=log)
     export_all(model, a.out, a.ckpt_dir, stages, seed=a.seed, eval_images=a.eval_images, eval_scenes=a.eval_scenes,
                joint={"joint": jc, "dense": dc}, final_tag="dense", fixtures_dir=a.fixtures, log=log)
