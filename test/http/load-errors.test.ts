@@ -60,8 +60,9 @@ describe('errors under load and engine failure (queue bound 1, engine stalled on
     await sleep(150);
     const before = await metric(s.url, /^stitchserve_deadline_outcomes_total\{task="classify",outcome="missed"\}/);
     const late = await classify('?sla_ms=500');
-    assert.equal(late.status, 504);
-    assert.equal((await errorOf(late)).code, 'DEADLINE_EXCEEDED');
+    const error = await errorOf(late);
+    assert.equal(late.status, 504, `${error.code}: ${error.message}`);
+    assert.equal(error.code, 'DEADLINE_EXCEEDED');
     assert.equal((await running).status, 200);
     assert.equal(await metric(s.url, /^stitchserve_deadline_outcomes_total\{task="classify",outcome="missed"\}/), before + 1);
   });

@@ -49,12 +49,11 @@ const REFUSAL_HEADROOM = 1.25;
 const MIN_CAPACITY_PER_S = (2 * SHED_MIN_INFLIGHT * 1000) / BUDGET_MS;
 
 /**
- * Most the burst's sender may fall behind its own schedule (p99, ms) for the timing bounds to be testable. Quiet
- * runs: 23–56 ms; a run at load average 5–6 from a training job: 265 ms, and one whose sender starved so far
- * that it sent 241/s instead of ~550/s (the refusal headroom then looked ample) missed the bounds narrowly
- * (429 p99 1.03 s, 97.9 % on time): what was measured there was the machine, not the server.
+ * Most the burst's sender may fall behind its own schedule (p99, ms) for the timing bounds to be testable: beyond
+ * it the sender itself starves, and its clock measures the machine, not the server. Quiet runs: 23–103 ms; runs at
+ * load average 5–6 from a two-thread training job: 123 and 265 ms (both also short of the refusal headroom).
  */
-const MAX_SEND_SLIP_MS = 100;
+const MAX_SEND_SLIP_MS = 250;
 
 describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 }, () => {
   let server: ServerProcess;
@@ -103,12 +102,16 @@ describe('overload: open-loop burst at ≥ 10× capacity', { timeout: 300_000 },
    * could not even send the burst on schedule (the sender itself starved: its clock then measures the machine).
    */
   const skipWithoutHeadroom = (t: TestContext): boolean => {
-    const headroom = report.refusalCapacityPerS / report.achievedRatePerS;
     const slipMs = report.burst.client.sendSlipMs.p99;
-    if (headroom >= REFUSAL_HEADROOM && report.capacityPerS >= MIN_CAPACITY_PER_S && slipMs <= MAX_SEND_SLIP_MS) return false;
-    const refusals = `it refuses ${report.refusalCapacityPerS.toFixed(0)}/s for a burst of ${report.achievedRatePerS.toFixed(0)}/s (needs ${REFUSAL_HEADROOM}×)`;
-    const sender = `the burst's sender ran late by p99 ${slipMs.toFixed(0)} ms (at most ${MAX_SEND_SLIP_MS} ms)`;
-    t.skip(`machine too slow to test: ${refusals}, serves ${report.capacityPerS.toFixed(1)}/s (needs ${MIN_CAPACITY_PER_S}/s), ${sender}`);
+    const reasons = [
+      report.refusalCapacityPerS < REFUSAL_HEADROOM * report.achievedRatePerS
+        ? `it refuses ${report.refusalCapacityPerS.toFixed(0)}/s for a burst of ${report.achievedRatePerS.toFixed(0)}/s (needs ${REFUSAL_HEADROOM}×)`
+        : undefined,
+      report.capacityPerS < MIN_CAPACITY_PER_S ? `it serves ${report.capacityPerS.toFixed(1)}/s (needs ${MIN_CAPACITY_PER_S}/s)` : undefined,
+      slipMs > MAX_SEND_SLIP_MS ? `the burst's sender ran late by p99 ${slipMs.toFixed(0)} ms (at most ${MAX_SEND_SLIP_MS} ms)` : undefined,
+    ].filter((reason) => reason !== undefined);
+    if (reasons.length === 0) return false;
+    t.skip(`machine too slow to test: ${reasons.join('; ')}`);
     return true;
   };
 
