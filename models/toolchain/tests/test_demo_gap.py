@@ -32,16 +32,30 @@ class PairedGapTest(unittest.TestCase):
         self.assertAlmostEqual(out["delta1"]["b"], 1.0)
         self.assertAlmostEqual(out["mAP50"]["a"], 0.0)  # wrong class: class 0's ground truth never found
         self.assertAlmostEqual(out["mAP50"]["b"], 1.0)
-        for m in ("mIoU", "delta1", "mAP50"):
+        self.assertAlmostEqual(out["absRel"]["a"], 0.4)
+        self.assertAlmostEqual(out["absRel"]["b"], 0.0)
+        for m in ("mIoU", "delta1", "absRel", "rmse", "mAP50"):
             self.assertAlmostEqual(out[m]["gap"], out[m]["b"] - out[m]["a"])
-            self.assertEqual(out[m]["share_not_ahead"], 0.0)  # identical scenes: every resample has b ahead
-            self.assertAlmostEqual(out[m]["sd"], 0.0)
+            self.assertEqual(out[m]["share_not_ahead"], 0.0)  # b ahead on every scene, so in every resample
+            if m != "rmse":  # the only metric here whose per-scene gap varies (the error grows with the depth)
+                self.assertAlmostEqual(out[m]["sd"], 0.0)
 
     def test_equal_stitches_are_never_ahead(self):
         out = paired_gap(records(6, 1.1, True), records(6, 1.1, True), n_boot=10)
         for r in out.values():
             self.assertEqual(r["gap"], 0.0)
             self.assertEqual(r["share_not_ahead"], 1.0)
+
+    def test_prefix_of_the_scenes(self):
+        a, b = records(4, 1.4, False), records(6, 1.1, True)
+        a.add_scene(np.zeros(8, int), np.zeros(8, int), np.ones(8), np.ones(8), Detections(np.zeros((0, 4)),
+                    np.zeros(0), np.zeros(0, int)), BOX.copy(), np.array([1]))
+        b.add_scene(np.zeros(8, int), np.zeros(8, int), np.ones(8), np.ones(8), Detections(np.zeros((0, 4)),
+                    np.zeros(0), np.zeros(0, int)), BOX.copy(), np.array([1]))
+        first = paired_gap(a, b, n_boot=5, n=12)  # the 13th scene (another class, perfect segmentation) left out
+        self.assertEqual(first, paired_gap(records(4, 1.4, False), records(6, 1.1, True), n_boot=5))
+        with self.assertRaises(ValueError):
+            paired_gap(a, b, n=14)
 
     def test_needs_matching_scene_lists(self):
         with self.assertRaises(ValueError):

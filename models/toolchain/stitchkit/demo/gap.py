@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -29,8 +29,8 @@ from .scenedata import DETECT_STRIDE, ScenePool
 from .targets import decode
 from .tensors import scene_pixels
 
-# primary metric per task, and whether larger is better
-PRIMARY = {"segment": ("mIoU", True), "depth": ("delta1", True), "detect": ("mAP50", True)}
+# the metrics compared, and their direction (+1: larger is better, −1: smaller is better)
+DIRECTION = {"mIoU": 1, "delta1": 1, "absRel": -1, "rmse": -1, "mAP50": 1}
 
 
 class PerScene:
@@ -73,7 +73,7 @@ class PerScene:
         det = DetectionMetrics(self.det_classes)
         for i in pick:
             det.update(*self.detect[i])
-        return {"mIoU": cm.miou(), "delta1": depth.compute()["delta1"], "mAP50": det.compute()["mAP50"]}
+        return {"mIoU": cm.miou(), **depth.compute(), "mAP50": det.compute()["mAP50"]}
 
 
 @torch.no_grad()
@@ -94,12 +94,16 @@ def per_scene(model: SNNet, ids: Sequence[int], n_scenes: int, split: str = "tes
     return recs
 
 
-def paired_gap(a: PerScene, b: PerScene, n_boot: int = 300, seed: int = 0) -> Dict[str, Dict[str, float]]:
-    """``{metric: {a, b, gap, sd, share_not_ahead}}``: ``gap = b − a`` on all scenes, ``sd`` the bootstrap
-    standard deviation of the gap, ``share_not_ahead`` the share of resamples with ``gap ≤ 0``."""
-    n = len(a.confusion)
-    if n != len(b.confusion) or n == 0:
+def paired_gap(a: PerScene, b: PerScene, n_boot: int = 300, seed: int = 0,
+               n: Optional[int] = None) -> Dict[str, Dict[str, float]]:
+    """``{metric: {a, b, gap, sd, share_not_ahead}}`` over the first ``n`` scenes (default: all): ``gap = b − a``,
+    ``sd`` the bootstrap standard deviation of the gap, ``share_not_ahead`` the share of resamples in which ``b``
+    is not better than ``a`` (gap ≤ 0, or ≥ 0 for the smaller-is-better AbsRel and RMSE)."""
+    if len(a.confusion) != len(b.confusion) or not a.confusion:
         raise ValueError("both stitches need records of the same, non-empty scene list")
+    n = len(a.confusion) if n is None else n
+    if not 0 < n <= len(a.confusion):
+        raise ValueError(f"n = {n} scenes, but {len(a.confusion)} are recorded")
     full_a, full_b = a.metrics(range(n)), b.metrics(range(n))
     rng = np.random.default_rng(seed)
     gaps = {m: [] for m in full_a}
@@ -109,7 +113,14 @@ def paired_gap(a: PerScene, b: PerScene, n_boot: int = 300, seed: int = 0) -> Di
         for m in gaps:
             gaps[m].append(mb[m] - ma[m])
     return {m: {"a": full_a[m], "b": full_b[m], "gap": full_b[m] - full_a[m], "sd": float(np.std(g)),
-                "share_not_ahead": float(np.mean(np.asarray(g) <= 0))} for m, g in gaps.items()}
+                "share_not_ahead": float(np.mean(DIRECTION[m] * np.asarray(g) <= 0))} for m, g in gaps.items()}
+
+
+def anchor_gaps(model: SNNet, scene_counts: Sequence[int], seed: int = 0, n_boot: int = 200) -> Dict[str, dict]:
+    """``{str(n): paired_gap(S anchor, L anchor)}`` on test scenes ``0..n-1`` for each ``n`` of ``scene_counts``
+    (one evaluation of the largest count; smaller counts are its prefixes)."""
+    recs = per_scene(model, (0, 1), max(scene_counts), seed=seed)
+    return {str(n): paired_gap(recs[0], recs[1], n_boot, seed, n) for n in scene_counts}
 
 
 def main(argv=None) -> None:
@@ -131,8 +142,9 @@ def main(argv=None) -> None:
     recs = per_scene(model, (a.a, a.b), a.scenes, a.split)
     result = paired_gap(recs[a.a], recs[a.b], a.boot)
     for m, r in result.items():
+        z = DIRECTION[m] * r["gap"] / max(r["sd"], 1e-12)
         print(f"{m}: stitch {a.a} {r['a']:.4f}  stitch {a.b} {r['b']:.4f}  gap {r['gap']:+.4f}  "
-              f"sd {r['sd']:.4f}  z {r['gap'] / max(r['sd'], 1e-12):+.1f}  share not ahead {r['share_not_ahead']:.3f}")
+              f"sd {r['sd']:.4f}  z {z:+.1f} (+ = {a.b} better)  share not ahead {r['share_not_ahead']:.3f}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"ckpt": a.ckpt_dir, "tag": a.tag, "split": a.split, "scenes": a.scenes, "a": a.a, "b": a.b,

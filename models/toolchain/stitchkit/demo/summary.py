@@ -45,6 +45,21 @@ def frontier_table(report: dict) -> List[str]:
     return lines
 
 
+def gap_table(report: dict) -> List[str]:
+    """L anchor − S anchor per dense metric with its paired-bootstrap noise (``report.json → anchorGaps``)."""
+    gaps = report.get("anchorGaps")
+    if not gaps:
+        return ["(no anchor gaps)"]
+    lines = [_row(["test scenes", "metric", "S", "L", "L − S", "sd of the gap", "gap / sd", "resamples with L not ahead"]),
+             _row(["---"] * 8)]
+    for n, metrics in gaps.items():
+        for m, r in metrics.items():
+            sign = -1 if m in ("absRel", "rmse") else 1
+            lines.append(_row([n, m, f"{r['a']:.4f}", f"{r['b']:.4f}", f"{r['gap']:+.4f}", f"{r['sd']:.4f}",
+                               f"{sign * r['gap'] / max(r['sd'], 1e-12):+.1f}", f"{r['share_not_ahead']:.1%}"]))
+    return lines
+
+
 def ablation_table(report: dict) -> List[str]:
     ab = report.get("ablation")
     if not ab:
@@ -87,7 +102,8 @@ def main(argv=None) -> None:
     bundle = (argv or sys.argv[1:] or ["models/fmnist-s-l"])[0]
     with open(os.path.join(bundle, "report.json")) as f:
         report = json.load(f)
-    for title, table in (("Headline", headline_table), ("Frontiers", frontier_table), ("Ablation", ablation_table),
+    for title, table in (("Headline", headline_table), ("Anchor gaps", gap_table), ("Frontiers", frontier_table),
+                         ("Ablation", ablation_table),
                          ("Scenes", stats_table)):
         print(f"### {title}\n")
         print("\n".join(table(report)) + "\n")
