@@ -130,7 +130,8 @@ export function shedAtArrival(load: ArrivalLoad, limits: SheddingLimits, budgetM
   if (budgetMs === undefined) return undefined;
   const predictedMs = loop.lagMs + (front + 1) * loop.msPerRequest;
   if (predictedMs <= BACKLOG_BUDGET_SHARE * budgetMs) return undefined;
-  const message = `The ${front} requests being read, decoded or answered keep the server busy for about ${Math.round(predictedMs)} ms, too much of the ${budgetMs} ms budget; retry later.`;
+  const backlog = front === 1 ? 'The 1 request being read, decoded or answered keeps' : `The ${front} requests being read, decoded or answered keep`;
+  const message = `${backlog} the server busy for about ${Math.round(predictedMs)} ms, too much of the ${budgetMs} ms budget; retry later.`;
   const error = withoutStackTrace(() => new ServiceError('DEADLINE_UNMEETABLE', message, { retryAfterSeconds: retryAfter(predictedMs) }));
   return { cause: 'deadline', error };
 }

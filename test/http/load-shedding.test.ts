@@ -50,6 +50,8 @@ test('shedAtArrival: in-flight bound first, then lag, utilization and the main-t
   const late = at(8, { msPerRequest: 30 }, 500);
   assert.equal(late?.cause, 'deadline');
   assert.equal(late?.error.code, 'DEADLINE_UNMEETABLE');
+  assert.match(late?.error.message ?? '', /^The 8 requests being read, decoded or answered keep the server busy for about 275 ms, too much of the 500 ms budget/);
+  assert.match(at(1, { msPerRequest: 300 }, 500)?.error.message ?? '', /^The 1 request being read, decoded or answered keeps the server busy for about 605 ms/);
   assert.equal(at(8, { msPerRequest: 30 }, 1000), undefined);
   assert.equal(at(8, { msPerRequest: 30 }, undefined), undefined);
   // Requests already queued in the scheduler are not charged (decoded; the scheduler judges their deadlines):
