@@ -12,12 +12,13 @@ export interface SheddingLimits {
   frontInflight: number;
   /** Event-loop lag (ms) above which new task requests are refused OVERLOADED. */
   eventLoopDelayMs: number;
-  /** Main-thread busy share (0..1, last ~100 ms) above which new task requests are refused OVERLOADED; 1: never. */
+  /** Main-thread busy share (0..1, last ~0.2 s) above which new task requests are refused OVERLOADED; 1: never. */
   eventLoopUtilization: number;
 }
 
-/** Why a request was shed at arrival: the `cause` label of `stitchserve_shed_requests_total`. */
-export type ShedCause = 'inflight_limit' | 'front_limit' | 'event_loop_delay' | 'event_loop_utilization' | 'deadline';
+/** Why a request was shed at arrival: the values of the `cause` label of `stitchserve_shed_requests_total`. */
+export const SHED_CAUSES = ['inflight_limit', 'front_limit', 'event_loop_delay', 'event_loop_utilization', 'deadline'] as const;
+export type ShedCause = (typeof SHED_CAUSES)[number];
 
 /** The state a new task request arrives into. */
 export interface ArrivalLoad {

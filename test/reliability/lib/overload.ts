@@ -7,6 +7,7 @@ import { closedLoop, measuredOpenLoop, quantile, tally, timed, type RequestRecor
 import { metricSum, scrape } from './metrics.js';
 import { sampleMemory } from './server-process.js';
 import { sleep } from './wait.js';
+import { SHED_CAUSES } from '../../../src/inference/load-shedding.js';
 
 export interface OverloadOptions {
   url: string;
@@ -237,7 +238,7 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRep
         answersCounted: metricSum(afterBurst, 'stitchserve_http_requests_total', onRoute) - countBefore - recovery.probesAnswered,
         inflightAfter: metricSum(afterBurst, 'stitchserve_inflight_requests'),
         shedByCause: Object.fromEntries(
-          ['inflight_limit', 'front_limit', 'event_loop_delay', 'event_loop_utilization', 'deadline'].map((cause) => {
+          SHED_CAUSES.map((cause) => {
             const ofCause = (labels: Record<string, string>) => labels['cause'] === cause;
             return [cause, metricSum(afterBurst, 'stitchserve_shed_requests_total', ofCause) - metricSum(before, 'stitchserve_shed_requests_total', ofCause)];
           }),

@@ -23,14 +23,11 @@ from stitchkit.model import SNNet
 
 from .evaluate import DETECTIONS_PER_IMAGE
 from .fmnist import load_split
-from .metrics import ConfusionMatrix, DepthMetrics, DetectionMetrics, Detections
+from .metrics import DIRECTION, ConfusionMatrix, DepthMetrics, DetectionMetrics, Detections, z_score
 from .routes import PrefixCache, task_outputs
 from .scenedata import DETECT_STRIDE, ScenePool
 from .targets import decode
 from .tensors import scene_pixels
-
-# the metrics compared, and their direction (+1: larger is better, −1: smaller is better)
-DIRECTION = {"mIoU": 1, "delta1": 1, "absRel": -1, "rmse": -1, "mAP50": 1}
 
 
 class PerScene:
@@ -68,8 +65,7 @@ class PerScene:
         """The three primary metrics over the scenes ``pick`` (repeats allowed), computed as :mod:`.evaluate`."""
         cm = ConfusionMatrix(self.classes)
         cm.matrix = np.sum([self.confusion[i] for i in pick], axis=0)
-        depth = DepthMetrics(self.depth_range)
-        depth._rows = [row for i in pick for row in self.depth[i]._rows]
+        depth = DepthMetrics.merged([self.depth[i] for i in pick])
         det = DetectionMetrics(self.det_classes)
         for i in pick:
             det.update(*self.detect[i])
@@ -142,7 +138,7 @@ def main(argv=None) -> None:
     recs = per_scene(model, (a.a, a.b), a.scenes, a.split)
     result = paired_gap(recs[a.a], recs[a.b], a.boot)
     for m, r in result.items():
-        z = DIRECTION[m] * r["gap"] / max(r["sd"], 1e-12)
+        z = z_score(m, r)
         print(f"{m}: stitch {a.a} {r['a']:.4f}  stitch {a.b} {r['b']:.4f}  gap {r['gap']:+.4f}  "
               f"sd {r['sd']:.4f}  z {z:+.1f} (+ = {a.b} better)  share not ahead {r['share_not_ahead']:.3f}")
     if a.json:

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -74,6 +74,16 @@ class ConfusionMatrix:
         return float(np.trace(self.matrix) / total)
 
 
+# direction of each dense metric: +1 larger is better, −1 smaller is better
+DIRECTION = {"mIoU": 1, "delta1": 1, "absRel": -1, "rmse": -1, "mAP50": 1}
+
+
+def z_score(metric: str, result: Dict[str, float]) -> float:
+    """A gap ``{gap, sd}`` between two stitches (``b − a``, see ``demo.gap``) in standard deviations of its noise,
+    signed so that + means ``b`` is better."""
+    return DIRECTION[metric] * result["gap"] / max(result["sd"], 1e-12)
+
+
 class DepthMetrics:
     """Accumulates per-image δ1, AbsRel and RMSE over pixels whose ground truth lies in ``valid_range``."""
 
@@ -98,6 +108,13 @@ class DepthMetrics:
             ratio = np.maximum(p / g, g / p)
             self._rows.append((float((ratio < 1.25).mean()), float((np.abs(p - g) / g).mean()),
                                float(np.sqrt(((p - g) ** 2).mean()))))
+
+    @classmethod
+    def merged(cls, parts: Sequence["DepthMetrics"]) -> "DepthMetrics":
+        """The images of every part (a part may repeat: bootstrap resamples), as if accumulated by one instance."""
+        out = cls(parts[0].valid_range if parts else (1e-3, float("inf")))
+        out._rows = [row for part in parts for row in part._rows]
+        return out
 
     def compute(self) -> Dict[str, float]:
         """``{"delta1", "absRel", "rmse"}`` averaged over images."""

@@ -10,6 +10,7 @@ import sys
 from typing import List
 
 from .fmnist import LABELS
+from .metrics import z_score
 
 TASK_METRICS = {"classify": ("top1", "top5"), "segment": ("mIoU", "pixelAcc"), "depth": ("delta1", "absRel", "rmse"),
                 "detect": ("mAP50", "mAP")}
@@ -54,9 +55,8 @@ def gap_table(report: dict) -> List[str]:
              _row(["---"] * 8)]
     for n, metrics in gaps.items():
         for m, r in metrics.items():
-            sign = -1 if m in ("absRel", "rmse") else 1
             lines.append(_row([n, m, f"{r['a']:.4f}", f"{r['b']:.4f}", f"{r['gap']:+.4f}", f"{r['sd']:.4f}",
-                               f"{sign * r['gap'] / max(r['sd'], 1e-12):+.1f}", f"{r['share_not_ahead']:.1%}"]))
+                               f"{z_score(m, r):+.1f}", f"{r['share_not_ahead']:.1%}"]))
     return lines
 
 

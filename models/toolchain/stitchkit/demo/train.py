@@ -135,7 +135,7 @@ def main(argv=None) -> None:
     with ablation_jobs(a.ckpt_dir, a.seed, a.ablation_steps, a.ablation_images) as side:
         stages.run("joint", joint_train, model, a.ckpt_dir, "joint", jc, log=log)
         stages.run("ablation", side.wait)
-    # phase 2: dense-focused SN-Netv2 training (more scenes, class-weighted segmentation, gentler anchor LR)
+    # phase 2: dense-focused SN-Netv2 training (more scenes, class-weighted segmentation, anchors at --dense-lr)
     dc = dense_phase(a.dense_steps, a.seed, a.sandwich, a.dense_ema, a.dense_sandwich_every or a.sandwich_every,
                      a.dense_lr)
     stages.run("dense", joint_train, model, a.ckpt_dir, "dense", dc, log=log)
